@@ -1,0 +1,48 @@
+"""Reusable parameter fields and validators shared by several types."""
+
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from decimal import Decimal
+from typing import Annotated
+
+from django.utils.translation import gettext
+from pydantic import AfterValidator, Field
+
+from .base import Params, Weekday
+
+
+def _positive_duration(value: dt.timedelta) -> dt.timedelta:
+    if value < dt.timedelta(0):
+        raise ValueError(gettext("A duration cannot be negative."))
+    return value
+
+
+def _timezone(value: str | None) -> str | None:
+    if value is None:
+        return value
+    try:
+        zoneinfo.ZoneInfo(value)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise ValueError(gettext("Unknown time zone: %(tz)s.") % {"tz": value}) from None
+    return value
+
+
+Duration = Annotated[dt.timedelta, AfterValidator(_positive_duration)]
+TimeZoneName = Annotated[str, AfterValidator(_timezone)]
+Percent = Annotated[Decimal, Field(ge=0, le=100)]
+NonNegative = Annotated[Decimal, Field(ge=0)]
+Positive = Annotated[Decimal, Field(gt=0)]
+
+
+class BusinessHours(Params):
+    """Working time for durations that count only business hours."""
+
+    weekdays: list[Weekday] = Field(
+        default_factory=lambda: [Weekday.MON, Weekday.TUE, Weekday.WED, Weekday.THU, Weekday.FRI],
+        min_length=1,
+        description="Working days.",
+    )
+    from_: dt.time = Field(dt.time(8, 0), alias="from", description="Start of the working day (local time).")
+    to: dt.time = Field(dt.time(17, 0), description="End of the working day (local time).")

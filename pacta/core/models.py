@@ -1,0 +1,544 @@
+"""pacta's domain: parties, agreements, versions, commitments, events, instances.
+
+Status is computed, not stored (STYLE.md habit 1): the engine derives it from
+the stored facts and "as of" a moment; the columns `status`, `counts`, `money`,
+`explanation` and `next_check_at` on `Commitment` and the `Instance` rows are a
+cache of the last evaluation, kept for queries and for the watcher.
+
+Every multi-step write goes through a `do_*` function in `pacta.core.actions`;
+views, the API, the CLI and the importers never save several models themselves.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Direction(models.TextChoices):
+    WE_OWE = "we_owe", _("we owe")
+    THEY_OWE = "they_owe", _("they owe")
+
+
+class Party(models.Model):
+    """A customer or a supplier (one firm can be both), with our people for it."""
+
+    code = models.CharField(
+        _("code"), max_length=64, unique=True, help_text=_("The party's id in the ERP, as in the events.")
+    )
+    name = models.CharField(_("name"), max_length=200)
+    is_customer = models.BooleanField(_("customer"), default=True)
+    is_supplier = models.BooleanField(_("supplier"), default=False)
+    country = models.CharField(
+        _("country"), max_length=2, blank=True, help_text=_("ISO 3166 code; its public holidays are non-working days.")
+    )
+    language = models.CharField(_("language"), max_length=8, blank=True, help_text=_("For status updates."))
+    timezone = models.CharField(_("time zone"), max_length=64, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postal code"), max_length=20, blank=True)
+    city = models.CharField(_("city"), max_length=100, blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    spoc = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("single point of contact"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="spoc_parties",
+    )
+    deputy = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("deputy"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="deputy_parties",
+    )
+    notes = models.TextField(_("notes"), blank=True)
+    revision = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("party")
+        verbose_name_plural = _("parties")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("front:party", args=[self.code])
+
+    @property
+    def roles_display(self) -> str:
+        roles = []
+        if self.is_customer:
+            roles.append(str(_("customer")))
+        if self.is_supplier:
+            roles.append(str(_("supplier")))
+        return ", ".join(roles)
+
+
+class Contact(models.Model):
+    """A person at the party."""
+
+    party = models.ForeignKey(Party, on_delete=models.CASCADE, related_name="contacts", verbose_name=_("party"))
+    name = models.CharField(_("name"), max_length=200)
+    title = models.CharField(_("title"), max_length=100, blank=True)
+    email = models.EmailField(_("e-mail"), blank=True)
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    receives_updates = models.BooleanField(_("receives status updates"), default=True)
+
+    class Meta:
+        verbose_name = _("contact")
+        verbose_name_plural = _("contacts")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Agreement(models.Model):
+    """What was agreed with one party, in one currency and time zone."""
+
+    class Role(models.TextChoices):
+        CUSTOMER = "customer", _("customer")
+        SUPPLIER = "supplier", _("supplier")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        IN_FORCE = "in_force", _("in force")
+        SUSPENDED = "suspended", _("suspended")
+        ENDED = "ended", _("ended")
+
+    reference = models.CharField(_("reference"), max_length=64, unique=True)
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="agreements", verbose_name=_("party"))
+    title = models.CharField(_("title"), max_length=200, blank=True)
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.CUSTOMER)
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    timezone = models.CharField(_("time zone"), max_length=64, default="Europe/Amsterdam")
+    country = models.CharField(
+        _("country"), max_length=2, blank=True, help_text=_("For business days; empty means the party's country.")
+    )
+    valid_from = models.DateField(_("valid from"))
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.DRAFT)
+    description = models.TextField(_("description"), blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="owned_agreements",
+        help_text=_("Responsible on our side; empty means the party's point of contact."),
+    )
+    deputy = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("deputy"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="deputy_agreements",
+    )
+    # Optimistic concurrency: every save through do_* increments it; a form
+    # carrying an older revision is refused instead of overwriting.
+    revision = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("agreement")
+        verbose_name_plural = _("agreements")
+        ordering = ["reference"]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("front:agreement", args=[self.reference])
+
+    @property
+    def holiday_country(self) -> str:
+        return self.country or self.party.country
+
+    def current_version(self) -> AgreementVersion | None:
+        return self.versions.order_by("-number").first()
+
+
+class GlossaryTerm(models.Model):
+    """A defined term of an agreement ("delivered" = at the customer's dock)."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="glossary")
+    term = models.CharField(_("term"), max_length=100)
+    definition = models.TextField(_("definition"))
+
+    class Meta:
+        verbose_name = _("glossary term")
+        verbose_name_plural = _("glossary")
+        ordering = ["term"]
+        constraints = [models.UniqueConstraint(fields=["agreement", "term"], name="uniq_glossary_term")]
+
+    def __str__(self) -> str:
+        return self.term
+
+
+class NegotiationNote(models.Model):
+    """What was said while negotiating: date, who was there, what was said."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="notes")
+    date = models.DateField(_("date"))
+    participants = models.CharField(_("participants"), max_length=300, blank=True)
+    text = models.TextField(_("what was said"))
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("negotiation note")
+        verbose_name_plural = _("negotiation notes")
+        ordering = ["-date", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.date}: {self.text[:40]}"
+
+
+class AgreementVersion(models.Model):
+    """One version of an agreement: the first one, or an amendment.
+
+    `snapshot` is the whole agreement as it read in this version (the YAML
+    document's dict): an immutable record of what was agreed, and the source
+    of the diff between two versions.
+    """
+
+    class How(models.TextChoices):
+        SIGNED = "signed", _("signed document")
+        EMAIL = "email", _("e-mail")
+        PHONE = "phone", _("phone")
+        MEETING = "meeting", _("meeting")
+        OTHER = "other", _("other")
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("version"))
+    effective_from = models.DateField(_("effective from"))
+    summary = models.TextField(_("what changed"))
+    reason = models.TextField(_("why"), blank=True)
+    agreed_by = models.CharField(_("agreed by"), max_length=200, blank=True)
+    agreed_how = models.CharField(_("agreed how"), max_length=16, choices=How.choices, default=How.EMAIL)
+    snapshot = models.JSONField(default=dict)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("version")
+        verbose_name_plural = _("versions")
+        ordering = ["agreement", "number"]
+        constraints = [models.UniqueConstraint(fields=["agreement", "number"], name="uniq_agreement_version")]
+
+    def __str__(self) -> str:
+        return f"{self.agreement.reference} v{self.number}"
+
+
+class Commitment(models.Model):
+    """One promise inside an agreement, of a type from the registry.
+
+    The contractual content (title, parameters, products, validity) is kept per
+    version in `CommitmentTerms`, so an amendment keeps the old terms for the
+    period they were in force. Who executes it and how it reaches the work
+    process are operational and live here (changes are audited).
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        AT_RISK = "at_risk", _("at risk")
+        BROKEN = "broken", _("broken")
+        KEPT = "kept", _("kept")
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="commitments")
+    key = models.CharField(_("id"), max_length=64, help_text=_("Unique within the agreement, e.g. call-ahead."))
+    type = models.CharField(_("type"), max_length=40)
+    direction = models.CharField(_("direction"), max_length=16, choices=Direction.choices, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("executed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="executed_commitments",
+    )
+    registrar = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("registered by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="registered_commitments",
+    )
+    how = models.CharField(
+        _("how it reaches the work process"),
+        max_length=300,
+        blank=True,
+        help_text=_('For example "on the route sheet" or "checklist in the order screen".'),
+    )
+    cost_amount = models.DecimalField(
+        _("cost per occurrence"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    cost_hours = models.DecimalField(_("hours per occurrence"), max_digits=8, decimal_places=2, null=True, blank=True)
+    removed_in = models.ForeignKey(
+        AgreementVersion,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="removed_commitments",
+        help_text=_("The version from which this commitment no longer applies."),
+    )
+
+    # Cache of the last evaluation (see the module docstring).
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN)
+    counts = models.JSONField(default=dict, blank=True)
+    money = models.JSONField(default=list, blank=True)
+    explanation = models.TextField(blank=True)
+    evaluated_at = models.DateTimeField(null=True, blank=True)
+    as_of = models.DateTimeField(null=True, blank=True)
+    next_check_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    revision = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("commitment")
+        verbose_name_plural = _("commitments")
+        ordering = ["agreement", "key"]
+        constraints = [models.UniqueConstraint(fields=["agreement", "key"], name="uniq_commitment_key")]
+        indexes = [models.Index(fields=["type", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.agreement.reference}/{self.key}"
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("front:commitment", args=[self.agreement.reference, self.key])
+
+    def current_terms(self) -> CommitmentTerms | None:
+        return self.terms.select_related("version").order_by("-version__number").first()
+
+    @property
+    def type_info(self):
+        from pacta.core.commitments import get_type
+
+        return get_type(self.type)
+
+
+class CommitmentTerms(models.Model):
+    """The contractual content of a commitment from one version on."""
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="terms")
+    version = models.ForeignKey(AgreementVersion, on_delete=models.CASCADE, related_name="commitment_terms")
+    title = models.CharField(_("title"), max_length=300, help_text=_("The promise in plain words."))
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    products = models.JSONField(_("products"), default=list, blank=True)
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("commitment terms")
+        verbose_name_plural = _("commitment terms")
+        ordering = ["commitment", "version__number"]
+        constraints = [models.UniqueConstraint(fields=["commitment", "version"], name="uniq_terms_version")]
+
+    def __str__(self) -> str:
+        return f"{self.commitment} ({self.version})"
+
+
+class ImportBatch(models.Model):
+    """One import of events or agreements: from a file, the API or the CLI."""
+
+    class Kind(models.TextChoices):
+        EVENTS = "events", _("events")
+        AGREEMENTS = "agreements", _("agreements")
+        NORTHWIND = "northwind", _("Northwind")
+
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    source = models.CharField(_("source"), max_length=64, default="import")
+    filename = models.CharField(_("file"), max_length=300, blank=True)
+    rows = models.PositiveIntegerField(default=0)
+    created = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at"]
+
+
+class Event(models.Model):
+    """One fact from the ERP or from people. Append-only; idempotent by (source, external_id).
+
+    A date without a time (`date_only`) is a whole day in the agreement's time
+    zone: `at` then holds that date at 00:00 UTC and the engine reads its date.
+    """
+
+    class Kind(models.TextChoices):
+        ORDER = "order", _("order")
+        DELIVERY = "delivery", _("delivery")
+        INVOICE = "invoice", _("invoice")
+        PAYMENT = "payment", _("payment")
+        CREDIT_NOTE = "credit_note", _("credit note")
+        NOTICE = "notice", _("notice")
+        UPDATE = "update", _("status update")
+        TICKET_OPENED = "ticket_opened", _("ticket opened")
+        TICKET_ANSWERED = "ticket_answered", _("ticket answered")
+        TICKET_RESOLVED = "ticket_resolved", _("ticket resolved")
+        PURCHASE_ORDER = "purchase_order", _("purchase order")
+        RECEIPT = "receipt", _("receipt")
+        MEETING = "meeting", _("meeting")
+        ATTESTATION = "attestation", _("attestation")
+
+    source = models.CharField(max_length=64, default="import")
+    external_id = models.CharField(_("id"), max_length=128)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="events")
+    at = models.DateTimeField(_("at"))
+    date_only = models.BooleanField(default=False)
+    ref = models.CharField(_("reference"), max_length=128, blank=True)
+    product = models.CharField(_("product"), max_length=128, blank=True)
+    quantity = models.DecimalField(max_digits=20, decimal_places=6, null=True, blank=True)
+    unit_price = models.DecimalField(max_digits=20, decimal_places=6, null=True, blank=True)
+    discount = models.DecimalField(max_digits=9, decimal_places=6, null=True, blank=True)
+    list_price = models.DecimalField(max_digits=20, decimal_places=6, null=True, blank=True)
+    amount = models.DecimalField(max_digits=20, decimal_places=6, null=True, blank=True)
+    currency = models.CharField(max_length=3, blank=True)
+    due = models.DateTimeField(null=True, blank=True)
+    due_date_only = models.BooleanField(default=False)
+    force_majeure = models.BooleanField(default=False)
+    batch = models.ForeignKey(ImportBatch, null=True, blank=True, on_delete=models.SET_NULL, related_name="events")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ["at", "id"]
+        constraints = [models.UniqueConstraint(fields=["source", "external_id"], name="uniq_event_source_id")]
+        indexes = [models.Index(fields=["party", "kind", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.external_id}"
+
+
+class Instance(models.Model):
+    """One concrete thing owed under a commitment, as of the last evaluation."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        KEPT = "kept", _("kept")
+        KEPT_LATE = "kept_late", _("kept late")
+        OVERDUE = "overdue", _("overdue")
+        BROKEN = "broken", _("broken")
+        WAIVED = "waived", _("waived")
+        LAPSED = "lapsed", _("lapsed")
+
+    class Health(models.TextChoices):
+        ON_TRACK = "on_track", _("on track")
+        AT_RISK = "at_risk", _("at risk")
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="instances")
+    key = models.CharField(max_length=128)
+    status = models.CharField(max_length=16, choices=Status.choices)
+    health = models.CharField(max_length=16, choices=Health.choices, blank=True)
+    due = models.DateTimeField(null=True, blank=True)
+    done = models.DateTimeField(null=True, blank=True)
+    days_late = models.IntegerField(null=True, blank=True)
+    money = models.JSONField(default=list, blank=True)
+    explanation = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("instance")
+        verbose_name_plural = _("instances")
+        ordering = ["commitment", "due", "key"]
+        constraints = [models.UniqueConstraint(fields=["commitment", "key"], name="uniq_instance_key")]
+        indexes = [models.Index(fields=["status"])]
+
+    def __str__(self) -> str:
+        return f"{self.commitment} {self.key}"
+
+
+class Waiver(models.Model):
+    """The other side released one instance (COMMITMENTS.md `waived`): who, when, why."""
+
+    commitment = models.ForeignKey(Commitment, on_delete=models.CASCADE, related_name="waivers")
+    instance_key = models.CharField(max_length=128)
+    reason = models.TextField(_("why"))
+    granted_by = models.CharField(_("released by"), max_length=200, help_text=_("Who on the other side released it."))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    at = models.DateTimeField(_("when"))
+
+    class Meta:
+        verbose_name = _("waiver")
+        verbose_name_plural = _("waivers")
+        constraints = [models.UniqueConstraint(fields=["commitment", "instance_key"], name="uniq_waiver")]
+
+
+class Pause(models.Model):
+    """Force majeure declared or customer on hold: deadlines move by the paused time."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="pauses")
+    start = models.DateTimeField(_("from"))
+    end = models.DateTimeField(_("to"), null=True, blank=True)
+    reason = models.TextField(_("why"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+
+    class Meta:
+        verbose_name = _("pause")
+        verbose_name_plural = _("pauses")
+        ordering = ["start"]
+
+
+class ColumnMapping(models.Model):
+    """A saved column mapping for event files of another layout (canonical name -> file column)."""
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    mapping = models.JSONField(_("mapping"), default=dict)
+    options = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("column mapping")
+        verbose_name_plural = _("column mappings")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AuditEntry(models.Model):
+    """Who changed what and when. Written by every do_* function."""
+
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("who"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    action = models.CharField(_("action"), max_length=64)
+    object_type = models.CharField(max_length=64)
+    object_id = models.CharField(max_length=64)
+    object_repr = models.CharField(_("object"), max_length=300)
+    agreement = models.ForeignKey(
+        Agreement, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_entries"
+    )
+    party = models.ForeignKey(Party, null=True, blank=True, on_delete=models.SET_NULL, related_name="audit_entries")
+    changes = models.JSONField(_("changes"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+        ordering = ["-at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.object_repr}"
