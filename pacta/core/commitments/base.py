@@ -221,10 +221,13 @@ class MoneyItem:
 
 @dataclass
 class InstanceResult:
+    """One instance's verdict. `due`/`done` are a date when the deadline is a
+    whole day (COMMITMENTS.md section 2), else an aware datetime."""
+
     key: str
     status: InstanceStatus
-    due: dt.datetime | None = None
-    done: dt.datetime | None = None
+    due: dt.date | dt.datetime | None = None
+    done: dt.date | dt.datetime | None = None
     days_late: int | None = None
     health: Health | None = None
     money: list[MoneyItem] = field(default_factory=list)
@@ -248,6 +251,96 @@ class Result:
     explanation: str
     next_check_at: dt.datetime | None = None  # the next moment the verdict can change without new events
     data: dict[str, Any] = field(default_factory=dict)  # figures for charts
+
+
+# ---------------------------------------------------------------------------
+# Roll-up and output, shared by every type
+
+
+INSTANCE_STATUSES = tuple(s.value for s in InstanceStatus)
+_BREACH = {InstanceStatus.BROKEN, InstanceStatus.OVERDUE, InstanceStatus.KEPT_LATE}
+
+
+def rollup_status(instances: list[InstanceResult]) -> str:
+    """A commitment's summary status: the worst of its instances (COMMITMENTS.md section 1).
+
+    broken (any broken, overdue or kept_late), else at_risk (any open instance at
+    risk), else open (something still to come, or no instance yet), else kept.
+    Waived and lapsed instances never make a status worse.
+    """
+    if any(i.status in _BREACH for i in instances):
+        return "broken"
+    if any(i.status == InstanceStatus.OPEN and i.health == Health.AT_RISK for i in instances):
+        return "at_risk"
+    if not instances or any(i.status == InstanceStatus.OPEN for i in instances):
+        return "open"
+    return "kept"
+
+
+def count_statuses(instances: list[InstanceResult]) -> dict[str, int]:
+    counts = dict.fromkeys(INSTANCE_STATUSES, 0)
+    for i in instances:
+        counts[i.status.value if isinstance(i.status, InstanceStatus) else i.status] += 1
+    return counts
+
+
+def sum_money(items) -> list[MoneyItem]:
+    """Add up money items of the same kind, currency, payer and state (exactly, unrounded)."""
+    totals: dict[tuple, Decimal] = {}
+    for m in items:
+        key = (MoneyKind(m.kind), m.currency, m.payer, MoneyState(m.state))
+        totals[key] = totals.get(key, Decimal(0)) + m.amount
+    return [MoneyItem(kind, amount, cur, payer, state) for (kind, cur, payer, state), amount in totals.items()]
+
+
+def make_result(spec: Spec, instances: list[InstanceResult], explanation: str, *,
+                money: list[MoneyItem] | None = None, next_check_at: dt.datetime | None = None,
+                data: dict[str, Any] | None = None) -> Result:
+    """Build a Result from instance verdicts: status and counts rolled up, money
+    summed from the instances unless given."""
+    if money is None:
+        money = sum_money(m for i in instances for m in i.money)
+    return Result(
+        agreement=spec.agreement, party=spec.party, commitment=spec.commitment, type=spec.type,
+        status=rollup_status(instances), counts=count_statuses(instances), money=money,
+        instances=instances, explanation=explanation, next_check_at=next_check_at, data=data or {},
+    )
+
+
+def _json_moment(value):
+    if value is None:
+        return None
+    return value.isoformat()
+
+
+def money_to_json(item: MoneyItem) -> dict[str, str]:
+    from pacta.lib.money import round_money
+
+    return {
+        "kind": str(item.kind), "amount": str(round_money(item.amount, item.currency)),
+        "currency": item.currency, "payer": item.payer, "state": str(item.state),
+    }
+
+
+def instance_to_json(inst: InstanceResult) -> dict[str, Any]:
+    return {
+        "key": inst.key, "status": str(inst.status), "due": _json_moment(inst.due), "done": _json_moment(inst.done),
+        "days_late": inst.days_late, "health": str(inst.health) if inst.health else None,
+        "money": [money_to_json(m) for m in inst.money], "explanation": inst.explanation,
+    }
+
+
+def result_to_json(result: Result, *, instances: bool = True) -> dict[str, Any]:
+    """The JSON shape of COMMITMENTS.md section 5 for one commitment."""
+    doc = {
+        "agreement": result.agreement, "party": result.party, "commitment": result.commitment,
+        "type": result.type, "status": result.status, "counts": result.counts,
+        "money": [money_to_json(m) for m in result.money],
+    }
+    if instances:
+        doc["instances"] = [instance_to_json(i) for i in result.instances]
+    doc["explanation"] = result.explanation
+    return doc
 
 
 # ---------------------------------------------------------------------------
@@ -381,6 +474,14 @@ def params_to_data(params: Params) -> dict[str, Any]:
 
 
 __all__ = [
+    "INSTANCE_STATUSES",
+    "count_statuses",
+    "instance_to_json",
+    "make_result",
+    "money_to_json",
+    "result_to_json",
+    "rollup_status",
+    "sum_money",
     "Align",
     "Basis",
     "CommitmentType",

@@ -1,0 +1,31 @@
+"""The small named world every test can use (STYLE.md habit 10).
+
+- `admin`   – administrator (superuser)
+- `mona`    – manager: changes everything
+- `olav`    – member who owns things (point of contact of the world's customer)
+- `nina`    – member who owns nothing in it (the outsider)
+- `vera`    – viewer: sees, never changes
+"""
+
+import pytest
+
+from pacta.accounts.models import Role, User
+
+PASSWORD = "correct horse battery staple"
+
+
+def make_user(username: str, role: str, **extra) -> User:
+    user = User.objects.create_user(username=username, password=PASSWORD, role=role,
+                                    email=f"{username}@example.com", **extra)
+    return user
+
+
+@pytest.fixture
+def users(db):
+    return {
+        "admin": make_user("admin", Role.ADMIN, is_superuser=True, is_staff=True),
+        "mona": make_user("mona", Role.MANAGER, first_name="Mona", last_name="Manager"),
+        "olav": make_user("olav", Role.MEMBER, first_name="Olav", last_name="Owner"),
+        "nina": make_user("nina", Role.MEMBER, first_name="Nina", last_name="Outsider"),
+        "vera": make_user("vera", Role.VIEWER, first_name="Vera", last_name="Viewer"),
+    }
