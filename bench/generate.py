@@ -40,7 +40,7 @@ import yaml
 YEAR = 2025
 TIMEZONE = "Europe/Amsterdam"
 CURRENCY = "EUR"
-AS_OF = f"{YEAR}-12-31T23:59:59+01:00"  # the end of the generated year, local time
+AS_OF = f"{YEAR + 1}-01-01T00:00:00+01:00"  # the generated year is over: its figures are final
 DEFAULT_SEED = 20250101
 DEFAULT_CUSTOMERS = 1000
 EXTRA_CUSTOMERS = 10
