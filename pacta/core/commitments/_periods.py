@@ -1,10 +1,38 @@
-"""Shared parameters of the period-based types."""
+"""Shared parameters and set-based machinery of the period types
+(`volume_commitment`, `volume_rebate`, `conditional_price`).
+
+Rules (documented in the engine's docs):
+
+- The period length and alignment (`period`, `align`) are those of the terms
+  in force on the local date of *as of*; `align: agreement` counts periods from
+  the commitment's `valid_from` (default the agreement's start).
+- Periods are clipped to the validity: an agreement that starts on 15 March
+  with calendar quarters has a first period of 15 to 31 March. Bounds are not
+  pro-rated for a clipped period (use `align: agreement` for that).
+- Only periods that have begun by *as of* exist.
+- One version of the terms governs a whole period: the one in force on the
+  period's last day, or, while the period runs, on the local date of *as of*.
+  A period governed by terms that remove the commitment has no instance.
+- A period has ended once the local date of *as of* is past its last day.
+"""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+import polars as pl
+from django.utils.translation import gettext_noop
 from pydantic import Field
 
-from .base import Align, Basis, Params, Period
+from pacta.lib.dates import start_of_day, tzinfo
+from pacta.lib.periods import clip, elapsed_fraction, period_label, period_start_expr, periods_between
+
+from ._explain import Figures
+from ._scope import ParamColumns, as_of_day, basis_kind
+from .base import Align, Basis, InstanceResult, InstanceStatus, Params, Period, Spec, TermsSegment
 
 
 class PeriodParams(Params):
@@ -15,4 +43,153 @@ class PeriodParams(Params):
     basis: Basis = Field(Basis.INVOICE, description="Which events count: invoices, orders or deliveries.")
 
 
-__all__ = ["PeriodParams"]
+@dataclass(frozen=True)
+class PeriodRow:
+    """One period of one commitment (one instance)."""
+
+    pid: int  # row number across all commitments of the batch
+    spec: int  # index of the commitment in the batch
+    start: dt.date  # first day (clipped to the validity)
+    end: dt.date  # first day after the period (clipped to the validity)
+    key: str  # the instance key: "2025", "2025-Q2", "2025-03", "2025-W07" or the start date
+    terms: TermsSegment  # the governing terms
+    fraction: Decimal  # elapsed share, 0..1
+    tz: str
+
+    @property
+    def params(self):
+        return self.terms.params
+
+    @property
+    def ended(self) -> bool:
+        return self.fraction >= 1
+
+    @property
+    def last_day(self) -> dt.date:
+        return self.end - dt.timedelta(days=1)
+
+    @property
+    def ends_at(self) -> dt.datetime:
+        """The moment the period is over (local midnight after its last day)."""
+        return start_of_day(self.end, self.tz)
+
+    def moment_at(self, share: Decimal) -> dt.datetime:
+        """The moment when `share` (0..1) of the period has elapsed (local wall-clock time)."""
+        micros = int((self.end - self.start).days * 86_400_000_000 * share)
+        naive = dt.datetime.combine(self.start, dt.time(0)) + dt.timedelta(microseconds=micros)
+        return naive.replace(tzinfo=tzinfo(self.tz))
+
+
+def period_rows(specs: Sequence[Spec], as_of: dt.datetime) -> list[PeriodRow]:
+    """Every period of every commitment that has begun by *as of*, oldest first per commitment."""
+    rows: list[PeriodRow] = []
+    for index, spec in enumerate(specs):
+        today = as_of_day(as_of, spec.timezone)
+        shape = spec.terms_on(today).params
+        first, valid_to = spec.valid_from, spec.valid_to
+        last = today if valid_to is None else min(today, valid_to)
+        for span in periods_between(first, last, shape.period, shape.align, first):
+            start, end = clip(span, first, valid_to)
+            terms = spec.terms_on(min(end - dt.timedelta(days=1), today))
+            if terms.removed:
+                continue
+            rows.append(PeriodRow(
+                pid=len(rows), spec=index, start=start, end=end, key=period_label(span[0], shape.period, shape.align),
+                terms=terms, fraction=elapsed_fraction(start, end, as_of, spec.timezone), tz=spec.timezone,
+            ))
+    return rows
+
+
+def period_frame(specs: Sequence[Spec], rows: Sequence[PeriodRow], columns: ParamColumns,
+                 schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """The periods as a frame: `pid`, `spec`, `start`, `basis_kind`, `products`
+    and the governing terms' columns extracted by `columns`."""
+    data = [
+        {"pid": r.pid, "spec": r.spec, "start": r.start,
+         "basis_kind": basis_kind(r.params.basis, specs[r.spec].role),
+         "products": list(r.terms.products), **columns(r.terms)}
+        for r in rows
+    ]
+    full = {"pid": pl.Int64, "spec": pl.Int64, "start": pl.Date, "basis_kind": pl.Utf8,
+            "products": pl.List(pl.Utf8), **schema}
+    return pl.DataFrame(data, schema=full, orient="row") if data else pl.DataFrame(schema=full)
+
+
+def _shape_table(specs: Sequence[Spec], as_of: dt.datetime) -> pl.DataFrame:
+    shapes = [spec.terms_on(as_of_day(as_of, spec.timezone)).params for spec in specs]
+    return pl.DataFrame(
+        {"spec": range(len(specs)), "_period": [str(p.period) for p in shapes],
+         "_align": [str(p.align) for p in shapes]},
+        schema={"spec": pl.Int64, "_period": pl.Utf8, "_align": pl.Utf8},
+    )
+
+
+def _start_expr(combos: list[tuple[str, str]]) -> pl.Expr:
+    """The period start of `day` for rows of several period shapes at once."""
+    day, anchor = pl.col("day"), pl.col("valid_from")
+    expr = None
+    for period, align in combos:
+        branch = period_start_expr(day, period, align, anchor)
+        cond = (pl.col("_period") == period) & (pl.col("_align") == align)
+        expr = pl.when(cond).then(branch) if expr is None else expr.when(cond).then(branch)
+    return expr.otherwise(None)
+
+
+def events_by_period(scoped: pl.LazyFrame, specs: Sequence[Spec], as_of: dt.datetime,
+                     periods: pl.DataFrame) -> pl.LazyFrame:
+    """The scoped events (see `_scope.scoped_events`) within the validity, each
+    with the `pid` of its period and that period's columns; events in no
+    existing period are dropped."""
+    shapes = _shape_table(specs, as_of)
+    combos = [tuple(r) for r in shapes.select("_period", "_align").unique().rows()]
+    start = _start_expr(combos) if combos else pl.lit(None, pl.Date)
+    return (
+        scoped.filter(pl.col("valid"))
+        .join(shapes.lazy(), on="spec", how="left")
+        .with_columns(pl.max_horizontal(start, pl.col("valid_from")).alias("start"))
+        .join(periods.lazy(), on=["spec", "start"], how="inner")
+        .drop("_period", "_align")
+    )
+
+
+def daily_totals(frame: pl.LazyFrame, value: pl.Expr) -> pl.DataFrame:
+    """Per period (`pid`) and `day`: the day's sum of `value` and the running total `cum`, oldest day first."""
+    return (
+        frame.group_by("pid", "day").agg(value.sum().alias("value"))
+        .sort("pid", "day")
+        .with_columns(pl.col("value").cum_sum().over("pid").alias("cum"))
+        .collect()
+    )
+
+
+def cumulative_series(daily: pl.DataFrame, pids: Sequence[int]) -> dict[int, dict[str, list]]:
+    """For the chart: per period in `pids`, the days with events (ISO dates) and
+    the running total at the end of each (`{"days": [...], "totals": [...]}`)."""
+    picked = daily.filter(pl.col("pid").is_in(list(pids)))
+    series: dict[int, dict[str, list]] = {}
+    days, totals = picked["day"].cast(pl.Utf8).to_list(), picked["cum"].to_list()
+    start = 0  # `daily` is sorted by period, so each period's days are one slice
+    for pid, size in picked.group_by("pid", maintain_order=True).len().iter_rows():
+        series[pid] = {"days": days[start:start + size], "totals": totals[start:start + size]}
+        start += size
+    return series
+
+
+def period_summary(instances: list[InstanceResult], figures: Figures) -> str:
+    """A period commitment's sentence: the latest period's, after the earlier periods that broke."""
+    if not instances:
+        return figures.say(gettext_noop("No period has begun yet."))
+    broken = [i.key for i in instances[:-1] if i.status in (InstanceStatus.BROKEN, InstanceStatus.OVERDUE)]
+    if not broken:
+        return instances[-1].explanation
+    return figures.say(gettext_noop("Breached before: %(keys)s. %(latest)s"),
+                       {"keys": ", ".join(broken), "latest": instances[-1].explanation})
+
+
+def latest_periods(rows: Sequence[PeriodRow]) -> dict[int, PeriodRow]:
+    """Each commitment's latest period (the running one, or the last that ended)."""
+    return {r.spec: r for r in rows}
+
+
+__all__ = ["PeriodParams", "PeriodRow", "cumulative_series", "daily_totals", "events_by_period", "latest_periods",
+           "period_frame", "period_summary", "period_rows"]
