@@ -1,0 +1,361 @@
+"""`make bench`: measure pacta against DuckDB on the synthetic portfolio and write docs/benchmarks.md.
+
+Every measured step runs in a fresh process; its wall time and peak resident memory
+(`ru_maxrss` of that very child, from `os.wait4`) are recorded. Steps:
+
+1. generate the portfolio (`bench.generate`), unless `--reuse` finds it in place;
+2. file mode: the DuckDB reference, then `pacta check --agreements --events --as-of --format json`;
+   the core figures of both are compared party by party;
+3. database mode on a fresh SQLite file in bench/out: migrate, import the agreements, import
+   the ~1,000,000 events, full evaluation (`pacta check`), import 1,000 more events for 10
+   customers and re-evaluate only the commitments they touch.
+
+At full scale (the default) the figures, the machine and the date are written into
+docs/benchmarks.md between its `bench` markers; the rest of that page is kept.
+
+Run: `python -m bench.run [--customers N] [--reuse] [--no-db] [--profile] [--write-docs]`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import json
+import os
+import platform
+import re
+import sqlite3
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from bench import generate
+from bench.duckdb_reference import FIGURES
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs" / "benchmarks.md"
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+PYTHON = sys.executable
+MB = 1024 * 1024
+
+# The issue's targets.
+FILE_MODE_RATIO = 3.0  # pacta's file mode within 3x DuckDB's time
+FILE_MODE_MEMORY_MB = 2048
+IMPORT_EVENTS_S = 30.0
+FULL_EVALUATION_S = 10.0
+REEVALUATION_S = 1.0
+
+
+@dataclass
+class Measure:
+    step: str
+    seconds: float
+    peak_mb: float
+    returncode: int
+    log: Path
+    note: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return self.returncode in (0, 1)  # pacta check: 1 = something is broken, a valid answer
+
+
+def run_step(step: str, argv: list[str], out: Path, *, env: dict[str, str] | None = None,
+             stdout: Path | None = None, profile: bool = False) -> Measure:
+    """Run `argv` in a fresh process; wall time and that process's peak RSS."""
+    if profile and argv[0] == PYTHON and argv[1] == "-m":
+        prof = out / "profile" / f"{step}.prof"
+        prof.parent.mkdir(exist_ok=True)
+        argv = [PYTHON, "-m", "cProfile", "-o", str(prof), *argv[1:]]
+    log = out / "logs" / f"{step}.log"
+    log.parent.mkdir(exist_ok=True)
+    with log.open("wb") as err, (stdout.open("wb") if stdout else log.open("ab")) as sink:
+        started = time.perf_counter()
+        proc = subprocess.Popen(argv, stdout=sink, stderr=err, cwd=ROOT, env={**os.environ, **(env or {})})
+        _, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - started
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    measure = Measure(step, seconds, usage.ru_maxrss / 1024, proc.returncode, log)
+    print(f"  {step:<28} {seconds:8.2f} s {measure.peak_mb:8.0f} MB  exit {proc.returncode}", flush=True)
+    if profile and argv[2] == "cProfile":
+        _summarise_profile(out / "profile" / f"{step}.prof")
+    return measure
+
+
+def _summarise_profile(prof: Path) -> None:
+    import io
+    import pstats
+
+    if not prof.exists():
+        return
+    text = io.StringIO()
+    stats = pstats.Stats(str(prof), stream=text)
+    stats.sort_stats("cumulative").print_stats(40)
+    stats.sort_stats("tottime").print_stats(25)
+    prof.with_suffix(".txt").write_text(text.getvalue())
+
+
+def pacta(*args: str) -> list[str]:
+    return [PYTHON, "-m", "pacta.cli", *args]
+
+
+# ---------------------------------------------------------------------------
+# The steps
+
+
+def file_mode(p: generate.Portfolio, out: Path, profile: bool) -> dict[str, Measure]:
+    print("file mode")
+    found = {}
+    found["duckdb"] = run_step("duckdb-reference", [
+        PYTHON, "-m", "bench.duckdb_reference", "--agreements", str(p.agreements), "--events", str(p.events),
+        "--as-of", generate.AS_OF, "--out", str(out / "duckdb_figures.csv")], out)
+    found["pacta"] = run_step("pacta-check-files", pacta(
+        "check", "--agreements", str(p.agreements), "--events", str(p.events), "--as-of", generate.AS_OF,
+        "--format", "json"), out, stdout=out / "pacta_check.json", profile=profile)
+    return found
+
+
+def database_mode(p: generate.Portfolio, out: Path, profile: bool) -> dict[str, Measure]:
+    print("database mode (SQLite)")
+    db = out / "bench.sqlite3"
+    for leftover in out.glob("bench.sqlite3*"):
+        leftover.unlink()
+    env = {"DATABASE_URL": f"sqlite:///{db}", "PACTA_VAR_DIR": str(out / "var")}
+    found = {}
+
+    def step(key: str, name: str, *args: str, stdout: Path | None = None) -> bool:
+        found[key] = run_step(name, pacta(*args), out, env=env, stdout=stdout, profile=profile)
+        return found[key].ok
+
+    step("startup", "pacta-startup", "version")
+    if not step("migrate", "migrate", "migrate", "--noinput", "-v", "0"):
+        return found
+    if not step("import_agreements", "import-agreements", "import", "agreements", str(p.agreements)):
+        return found
+    if not step("import_events", "import-events", "import", "events", str(p.events)):
+        return found
+    step("evaluate", "evaluate-all", "check", "--as-of", generate.AS_OF, "--format", "json",
+         stdout=out / "pacta_check_db.json")
+    if not step("import_more", "import-more-events", "import", "events", str(p.extra_events)):
+        return found
+    found["reevaluate"] = run_step("reevaluate-touched", [
+        PYTHON, "-m", "bench.reevaluate", "--as-of", generate.AS_OF, "--parties", *p.extra_parties],
+        out, env=env, profile=profile)
+    found["reevaluate"].note = _inner_seconds(found["reevaluate"].log)
+    return found
+
+
+def _inner_seconds(log: Path) -> str:
+    """The re-evaluation's own time, as printed by bench.reevaluate (without process start-up)."""
+    match = re.search(r"reevaluated (\d+) commitments in ([0-9.]+) s", log.read_text(errors="replace"))
+    return f"{match.group(1)} commitments, {match.group(2)} s inside the process" if match else ""
+
+
+# ---------------------------------------------------------------------------
+# Do the figures agree?
+
+
+def _pacta_figures(path: Path) -> dict[str, dict[str, Decimal]]:
+    """Per party, the core figures from pacta's JSON (COMMITMENTS.md section 5)."""
+    with path.open("rb") as f:
+        doc = json.load(f)
+    per_party: dict[str, dict[str, Decimal]] = {}
+    for r in doc["results"]:
+        figures = per_party.setdefault(r["party"], dict.fromkeys(FIGURES, Decimal(0)))
+        counts, kind = r["counts"], r["type"]
+        money = [m for m in r["money"] if m["state"] != "projected"]
+        if kind == "on_time_delivery":
+            figures["late_orders"] += counts["kept_late"] + counts["overdue"]
+            figures["penalty"] += sum((Decimal(m["amount"]) for m in money if m["kind"] == "penalty"), Decimal(0))
+        elif kind == "notice_before_delivery":
+            figures["unannounced"] += counts["broken"]
+        elif kind == "volume_commitment":
+            figures["volume_short"] += counts["broken"]
+        elif kind == "volume_rebate":
+            figures["rebate"] += sum((Decimal(m["amount"]) for m in money if m["kind"] == "rebate"), Decimal(0))
+            figures["rebate_overdue"] += counts["overdue"]
+        elif kind == "payment_term":
+            figures["overdue_invoices"] += counts["overdue"]
+    return per_party
+
+
+COMPARED = {  # figure -> allowed difference per party (the reference rounds a party's total once)
+    "late_orders": Decimal(0), "penalty": Decimal("0.01"), "unannounced": Decimal(0), "volume_short": Decimal(0),
+    "rebate": Decimal("0.01"), "rebate_overdue": Decimal(0), "overdue_invoices": Decimal(0),
+}
+
+
+@dataclass
+class Agreement:
+    figure: str
+    duckdb: Decimal
+    pacta: Decimal
+    differing: int
+    example: str
+
+
+def compare(duckdb_csv: Path, pacta_json: Path) -> list[Agreement]:
+    with duckdb_csv.open(newline="") as f:
+        reference = {row["party"]: {k: Decimal(row[k]) for k in FIGURES} for row in csv.DictReader(f)}
+    ours = _pacta_figures(pacta_json)
+    found = []
+    for figure, tolerance in COMPARED.items():
+        differing = [party for party, row in reference.items()
+                     if abs(row[figure] - ours.get(party, {}).get(figure, Decimal(0))) > tolerance]
+        example = ""
+        if differing:
+            party = differing[0]
+            example = f"{party}: DuckDB {reference[party][figure]}, pacta {ours.get(party, {}).get(figure, 0)}"
+        found.append(Agreement(figure, sum(r[figure] for r in reference.values()),
+                               sum(o[figure] for o in ours.values()), len(differing), example))
+    return found
+
+
+# ---------------------------------------------------------------------------
+# The report
+
+
+def machine() -> dict[str, str]:
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor() or "?")
+    mem_kb = next(int(line.split()[1]) for line in Path("/proc/meminfo").read_text().splitlines()
+                  if line.startswith("MemTotal"))
+    import duckdb
+    import polars
+
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    return {
+        "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "commit": commit.stdout.strip() or "?",
+        "cpu": f"{cpu}, {len(os.sched_getaffinity(0))} CPUs (nproc)",
+        "memory": f"{mem_kb / 1024 / 1024:.1f} GiB",
+        "system": f"{platform.system()} {platform.release()}",
+        "software": (f"Python {platform.python_version()}, polars {polars.__version__}, "
+                     f"DuckDB {duckdb.__version__}, SQLite {sqlite3.sqlite_version}"),
+    }
+
+
+def _verdict(ok: bool | None) -> str:
+    return "—" if ok is None else ("met" if ok else "**missed**")
+
+
+def _fmt(m: Measure | None) -> tuple[str, str]:
+    if m is None:
+        return "not run", ""
+    if not m.ok:
+        return f"failed (exit {m.returncode})", ""
+    return f"{m.seconds:.2f} s", f"{m.peak_mb:,.0f} MB"
+
+
+def report(p: generate.Portfolio, files: dict[str, Measure], db: dict[str, Measure],
+           agreements: list[Agreement] | None) -> str:
+    info = machine()
+    lines = [
+        f"Measured on {info['date']} at commit `{info['commit']}` by `make bench`.",
+        "",
+        f"- Machine: {info['cpu']}, {info['memory']} RAM, {info['system']}",
+        f"- Software: {info['software']}",
+        f"- Portfolio: {p.customers:,} customer agreements, {p.customers * 10:,} commitments, "
+        f"{p.events_count:,} events (generated in {p.seconds:.1f} s); as of {generate.AS_OF}",
+        "",
+        "### File mode",
+        "",
+        "| step | wall time | peak memory | target | |",
+        "|---|---:|---:|---|---|",
+    ]
+    duck, ours = files.get("duckdb"), files.get("pacta")
+    ratio = ours.seconds / duck.seconds if duck and ours and duck.ok and ours.ok else None
+    lines.append("| DuckDB reference (hand-written SQL, reads YAML + CSV) | %s | %s | | |" % _fmt(duck))
+    lines.append("| `pacta check --agreements --events --format json` | %s | %s | within %gx DuckDB | %s |"
+                 % (*_fmt(ours), FILE_MODE_RATIO, _verdict(None if ratio is None else ratio <= FILE_MODE_RATIO)))
+    if ratio is not None:
+        lines.append(f"| ratio pacta / DuckDB | {ratio:.1f}x | | | |")
+        lines.append(f"| pacta peak memory | | {ours.peak_mb:,.0f} MB | under {FILE_MODE_MEMORY_MB:,} MB | "
+                     f"{_verdict(ours.peak_mb < FILE_MODE_MEMORY_MB)} |")
+    if db:
+        lines += ["", "### Database mode (SQLite)", "", "| step | wall time | peak memory | target | |",
+                  "|---|---:|---:|---|---|"]
+        rows = [("startup", "`pacta version` (process start-up, for scale)", None),
+                ("migrate", "migrate a fresh database", None),
+                ("import_agreements", f"import {p.customers:,} agreements", None),
+                ("import_events", f"import {p.events_count:,} events", IMPORT_EVENTS_S),
+                ("evaluate", f"full evaluation ({p.customers * 10:,} commitments)", FULL_EVALUATION_S),
+                ("import_more", f"import {p.extra_count:,} more events for {len(p.extra_parties)} customers", None),
+                ("reevaluate", "re-evaluate the touched commitments", REEVALUATION_S)]
+        for key, label, target in rows:
+            m = db.get(key)
+            verdict = _verdict(None if target is None or m is None or not m.ok else m.seconds < target)
+            note = f" ({m.note})" if m is not None and m.note else ""
+            lines.append(f"| {label}{note} | %s | %s | {f'under {target:g} s' if target else ''} | {verdict} |"
+                         % _fmt(m))
+    if agreements is not None:
+        lines += ["", "### Do pacta and DuckDB agree?", "",
+                  "Totals over all parties; a party differs when its figures differ (a cent allowed on money).", "",
+                  "| figure | DuckDB | pacta | parties differing | first difference |", "|---|---:|---:|---:|---|"]
+        for a in agreements:
+            lines.append(f"| {a.figure} | {a.duckdb} | {a.pacta} | {a.differing} | {a.example} |")
+    return "\n".join(lines)
+
+
+def write_docs(section: str) -> None:
+    text = DOCS.read_text() if DOCS.exists() else f"# Benchmarks\n\n{BEGIN}\n{END}\n"
+    if BEGIN not in text:
+        text += f"\n{BEGIN}\n{END}\n"
+    head, rest = text.split(BEGIN, 1)
+    tail = rest.split(END, 1)[1] if END in rest else ""
+    DOCS.write_text(f"{head}{BEGIN}\n{section}\n{END}{tail}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", "--scale", type=int, default=generate.DEFAULT_CUSTOMERS)
+    parser.add_argument("--seed", type=int, default=generate.DEFAULT_SEED)
+    parser.add_argument("--out", type=Path, default=generate.OUT_DIR)
+    parser.add_argument("--reuse", action="store_true", help="keep the files generated by the last run")
+    parser.add_argument("--no-db", action="store_true", help="file mode only")
+    parser.add_argument("--profile", action="store_true",
+                        help="run pacta's steps under cProfile (bench/out/profile/*.txt); the docs are not written")
+    parser.add_argument("--write-docs", action="store_true", help="write docs/benchmarks.md at any scale")
+    args = parser.parse_args(argv)
+    out = args.out.resolve()
+    out.mkdir(parents=True, exist_ok=True)
+
+    portfolio = _portfolio(out, args)
+    print(f"portfolio: {portfolio.customers:,} agreements, {portfolio.events_count:,} events "
+          f"({portfolio.seconds:.1f} s)")
+    files = file_mode(portfolio, out, args.profile)
+    agreements = None
+    if files["pacta"].ok and files["duckdb"].ok:
+        agreements = compare(out / "duckdb_figures.csv", out / "pacta_check.json")
+    db = {} if args.no_db else database_mode(portfolio, out, args.profile)
+    section = report(portfolio, files, db, agreements)
+    print()
+    print(section)
+    full_scale = args.customers == generate.DEFAULT_CUSTOMERS and args.seed == generate.DEFAULT_SEED
+    if (full_scale or args.write_docs) and not args.profile:
+        write_docs(section)
+        print(f"\nwritten to {DOCS.relative_to(ROOT)}")
+    return 0
+
+
+def _portfolio(out: Path, args) -> generate.Portfolio:
+    meta = out / "portfolio.json"
+    if args.reuse and meta.exists():
+        saved = json.loads(meta.read_text())
+        if saved["customers"] == args.customers and saved["seed"] == args.seed:
+            return generate.Portfolio(**{**saved["portfolio"], "agreements": Path(saved["portfolio"]["agreements"]),
+                                         "events": Path(saved["portfolio"]["events"]),
+                                         "extra_events": Path(saved["portfolio"]["extra_events"]),
+                                         "extra_parties": tuple(saved["portfolio"]["extra_parties"])})
+    p = generate.generate(out, args.customers, args.seed)
+    meta.write_text(json.dumps({"customers": args.customers, "seed": args.seed,
+                                "portfolio": {k: str(v) if isinstance(v, Path) else v for k, v in vars(p).items()}}))
+    return p
+
+
+if __name__ == "__main__":
+    sys.exit(main())
