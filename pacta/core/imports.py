@@ -18,6 +18,7 @@ import csv
 import datetime as dt
 import io
 import re
+import zipfile
 import zoneinfo
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -283,7 +284,7 @@ def _read_xlsx_raw(source, filename: str, options: EventOptions
     data = source if isinstance(source, (str, Path)) else io.BytesIO(_source_bytes(source))
     try:
         workbook = openpyxl.load_workbook(data, read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError) as exc:
+    except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
         raise ImportErrors([ImportIssue(filename, 1, "", _("The file is not a readable XLSX workbook: %(error)s.")
                                         % {"error": _shorten(exc, 120)})]) from None
     try:
@@ -386,9 +387,9 @@ def _events_from_raw(raw: pl.DataFrame, header: list[str], filename: str, column
             expr = expr.fill_null(pl.lit(options.defaults[name]))
         cleaned.append(expr.alias(name))
     text = raw.select(*cleaned, pl.col(_LINE))
+    parsed = _parse_moments(text, options).lazy()
     parsed = (
-        text.lazy()
-        .with_columns(*_parse_exprs(options), pl.col(_LINE).min().over("id").alias("first_line"))
+        parsed.with_columns(*_parse_exprs(options), pl.col(_LINE).min().over("id").alias("first_line"))
         .with_columns(_amount_expr().alias("p_amount_filled"))
         .with_columns(_check_exprs(known_parties))
         .collect()
@@ -474,9 +475,29 @@ def _bool_expr(name: str) -> pl.Expr:
     )
 
 
+def _parse_moments(text: pl.DataFrame, options: EventOptions) -> pl.DataFrame:
+    """Add the parsed `at` and `due` columns. Most files write ISO dates and
+    full timestamps with an offset, which two formats read; the other
+    layouts (Z, a space before the time, no seconds, a mapping's formats, the
+    errors) cost several more passes, paid only when a value needs them."""
+    custom = options.date_format != "%Y-%m-%d" or options.datetime_format or options.timezone
+    for name in ("at", "due"):
+        as_date = pl.col(name).str.to_date("%Y-%m-%d", strict=False)
+        aware = pl.col(name).str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%z", strict=False, time_zone="UTC")
+        fast = [
+            pl.when(as_date.is_not_null()).then(as_date.cast(pl.Datetime("us")).dt.replace_time_zone("UTC"))
+            .otherwise(aware.dt.cast_time_unit("us")).alias(f"p_{name}"),
+            as_date.is_not_null().alias(f"p_{name}_date_only"),
+            pl.lit(False).alias(f"p_{name}_naive"),
+        ]
+        text = text.with_columns(fast)
+        if custom or text.select((pl.col(name).is_not_null() & pl.col(f"p_{name}").is_null()).any()).item():
+            text = text.with_columns(_moment_exprs(name, options))
+    return text
+
+
 def _parse_exprs(options: EventOptions) -> list[pl.Expr]:
-    exprs = _moment_exprs("at", options) + _moment_exprs("due", options)
-    exprs += [_number_expr(n, options) for n in NUMBER_COLUMNS]
+    exprs = [_number_expr(n, options) for n in NUMBER_COLUMNS]
     exprs.append(_bool_expr("force_majeure"))
     return exprs
 
@@ -613,7 +634,7 @@ def _relocate(issues: list[ImportIssue], source, filename: str, options: EventOp
 # Agreement files (YAML; docs/agreement-files.md)
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser when installed
     """Safe YAML with the scalars of YAML 1.2: only true/false are booleans
     (`country: NO` stays Norway), `12:00` stays a time of day instead of the
     sexagesimal 720, and numbers with a fraction become exact Decimals."""
