@@ -201,7 +201,8 @@ def days_late_expr(due_at: pl.Expr, due_day: pl.Expr, due_is_date: pl.Expr,
     elapsed_us = (done_at - due_at).dt.total_microseconds()
     truncated = elapsed_us // _US_PER_DAY
     started = -((-elapsed_us) // _US_PER_DAY)
-    by_time = pl.when(pl.lit(partial_day_counts)).then(started).otherwise(truncated)
+    partial = partial_day_counts if isinstance(partial_day_counts, pl.Expr) else pl.lit(partial_day_counts)
+    by_time = pl.when(partial).then(started).otherwise(truncated)
     return pl.when(due_is_date | done_is_date).then(by_dates).otherwise(by_time).clip(lower_bound=0)
 
 

@@ -1,0 +1,264 @@
+"""Set-based building blocks of the event-driven types (deliveries, notices,
+tickets, recurring events, deadlines).
+
+Like `_scope.scoped_events`, `facts` pairs each event with every commitment of
+its party that reads it, keeps what is known *as of* and gives each row the
+commitment's local `day`; it keeps every event column (due dates, force
+majeure, source) and names each row's role-independent `fact` ("order" for an
+`order` on a customer agreement and for a `purchase_order` on a supplier
+agreement). The remaining helpers turn frame values back into the moments,
+texts and money of results.
+
+Shared rules (the engine's docs repeat them):
+
+- A timestamped event is known once `at` <= *as of*; a date-only event of day D
+  once the local date of *as of* is D or later.
+- Events before the commitment's `valid_from` are ignored; `valid` is false for
+  events after its `valid_to` (they start no instance, but may still fulfil one).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+
+import polars as pl
+from django.utils.translation import gettext_noop, ngettext
+
+from pacta.lib.dates import DAY, UTC, end_of_day, is_date, local_date_expr, start_of_day, tzinfo
+
+from ._explain import Figures
+from ._scope import spec_table
+from .base import UTC_DATETIME, InstanceStatus, Spec
+
+Moment = dt.date | dt.datetime
+EPSILON = dt.timedelta(microseconds=1)
+
+
+def by_zone(zones: Iterable[str], make: Callable[[str], pl.Expr], column: str = "tz") -> pl.Expr:
+    """One expression over rows of several time zones (or countries): `make(zone)`
+    for the rows whose `column` is that zone. Polars needs a constant zone per
+    conversion; agreements use few zones, so the chain stays short."""
+    zones = sorted(set(zones))
+    if len(zones) == 1:
+        return make(zones[0])
+    chain = pl.when(pl.col(column) == zones[0]).then(make(zones[0]))
+    for zone in zones[1:]:
+        chain = chain.when(pl.col(column) == zone).then(make(zone))
+    return chain
+
+
+def facts(specs: Sequence[Spec], events: pl.DataFrame, as_of: dt.datetime,
+          kinds: Callable[[Spec], dict[str, str]]) -> pl.DataFrame:
+    """Events read by each commitment: one row per (commitment `spec`, event of
+    its party whose kind is a key of `kinds(spec)`), with `fact` = the value for
+    that kind, the commitment's `tz`, `country`, `role`, `as_of_day`, the local
+    `day` of the event and the flag `valid` (not after `valid_to`)."""
+    table = spec_table(specs, as_of).with_columns(pl.Series("country", [s.country for s in specs], pl.Utf8))
+    wanted = pl.DataFrame(
+        [(index, kind, fact) for index, spec in enumerate(specs) for kind, fact in kinds(spec).items()],
+        schema={"spec": pl.Int64, "kind": pl.Utf8, "fact": pl.Utf8}, orient="row",
+    ).join(table, on="spec")
+    moment = pl.lit(as_of).cast(UTC_DATETIME)
+    return (
+        events.lazy()
+        .join(wanted.lazy(), on=["party", "kind"], how="inner")
+        .with_columns(by_zone(table["tz"], local_date_expr).alias("day"))
+        .filter(
+            pl.when(pl.col("date_only")).then(pl.col("day") <= pl.col("as_of_day")).otherwise(pl.col("at") <= moment),
+            pl.col("day") >= pl.col("valid_from"),
+        )
+        .with_columns((pl.col("valid_to").is_null() | (pl.col("day") <= pl.col("valid_to"))).alias("valid"))
+        .collect()
+    )
+
+
+def local_day_of(at: str, zones: Iterable[str]) -> pl.Expr:
+    """The local date of an instant column, per row's `tz`."""
+    return by_zone(zones, lambda tz: pl.col(at).dt.convert_time_zone(tz).dt.date())
+
+
+def add_local_days(at: pl.Expr, days: pl.Expr, zones: Iterable[str]) -> pl.Expr:
+    """Instants moved by whole days on each row's local clock (DST-correct)."""
+    def make(tz: str) -> pl.Expr:
+        wall = at.dt.convert_time_zone(tz).dt.replace_time_zone(None) + pl.duration(days=days)
+        return wall.dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null").dt.convert_time_zone("UTC")
+    return by_zone(zones, make)
+
+
+FIRST = ["at", "date_only", "source", "id"]  # a deterministic order of facts, whatever the row order
+
+
+# ---------------------------------------------------------------------------
+# From frame values to result values
+
+
+def moment(at: dt.datetime | None, day: dt.date | None, whole_day: bool | None, tz: str) -> Moment | None:
+    """A result moment: the local date for a whole day, else the instant in local time."""
+    if whole_day:
+        return day
+    if at is None:
+        return None
+    return at.astimezone(tzinfo(tz))
+
+
+def passes_at(deadline: Moment, tz: str) -> dt.datetime:
+    """The first instant at which an inclusive deadline has passed."""
+    if is_date(deadline):
+        return start_of_day(deadline + DAY, tz)
+    return deadline.astimezone(UTC) + EPSILON
+
+
+def last_instant(deadline: Moment, tz: str) -> dt.datetime:
+    """The last instant that still meets an inclusive deadline."""
+    return end_of_day(deadline, tz) if is_date(deadline) else deadline
+
+
+def next_days_late_change(due: Moment, days: int, as_of: dt.datetime, tz: str, *, started: bool = False) -> dt.datetime:
+    """When an overdue instance's days late next grows (the next local midnight
+    for a date deadline; the next 24-hour mark after an instant)."""
+    if is_date(due):
+        return start_of_day(as_of.astimezone(tzinfo(tz)).date() + DAY, tz)
+    due = due.astimezone(UTC)  # real 24-hour periods, not the wall clock
+    if started:
+        return due + days * DAY + EPSILON
+    return due + (days + 1) * DAY
+
+
+def local_moments(frame: pl.DataFrame, at: str, day: str, whole_day: str) -> list[Moment | None]:
+    """Result moments of a column triple (instant, local date, is-a-day), row by row:
+    the local date for whole days, the instant in the row's `tz` otherwise."""
+    zones = frame["tz"].unique().to_list()
+    if len(zones) == 1:
+        instants = frame[at].dt.convert_time_zone(zones[0]).to_list()
+    else:
+        instants = [a and a.astimezone(tzinfo(z)) for a, z in zip(frame[at].to_list(), frame["tz"].to_list())]
+    return [d if w else a for a, d, w in zip(instants, frame[day].to_list(), frame[whole_day].to_list())]
+
+
+def midnight_after_expr(day: pl.Expr, zones: Iterable[str]) -> pl.Expr:
+    """The first instant (UTC) of the local day after `day`, per row's `tz`."""
+    def make(tz: str) -> pl.Expr:
+        wall = (day + pl.duration(days=1)).cast(pl.Datetime("us"))
+        return wall.dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null").dt.convert_time_zone("UTC")
+    return by_zone(zones, make)
+
+
+def passes_at_expr(at: str, day: str, whole_day: str, zones: Iterable[str]) -> pl.Expr:
+    """Polars twin of `passes_at`: when an inclusive deadline given as columns has passed."""
+    return (pl.when(pl.col(whole_day)).then(midnight_after_expr(pl.col(day), zones))
+            .otherwise(pl.col(at) + pl.duration(microseconds=1)))
+
+
+def next_days_late_change_expr(due_at: str, due_is_date: str, days: str, started: pl.Expr,
+                               zones: Iterable[str]) -> pl.Expr:
+    """Polars twin of `next_days_late_change` for overdue rows (needs `as_of_day`)."""
+    whole = pl.duration(days=pl.col(days))
+    by_time = (pl.when(started).then(pl.col(due_at) + whole + pl.duration(microseconds=1))
+               .otherwise(pl.col(due_at) + whole + pl.duration(days=1)))
+    return pl.when(pl.col(due_is_date)).then(midnight_after_expr(pl.col("as_of_day"), zones)).otherwise(by_time)
+
+
+def earliest(moments: Iterable[dt.datetime | None], after: dt.datetime) -> dt.datetime | None:
+    """The earliest of `moments` later than `after` (None if none)."""
+    later = [m for m in moments if m is not None and m > after]
+    return min(later) if later else None
+
+
+def waived_keys(spec: Spec, keys: Iterable[str]) -> set[str]:
+    return spec.waivers.intersection(keys) if spec.waivers else set()
+
+
+# ---------------------------------------------------------------------------
+# Texts
+
+
+class Texts(Figures):
+    """Figures plus the moments, durations and lists of explanation sentences.
+
+    One Texts serves one evaluation batch in one language. Like `say`, its
+    `ngettext` translates each message once per batch (Django's costs
+    microseconds per call, and a batch explains hundreds of thousands of
+    instances); call it like the module function so that makemessages finds it.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._plurals: dict[tuple, str] = {}
+
+    def ngettext(self, singular: str, plural: str, n: int) -> str:
+        key = (singular, plural, n)
+        found = self._plurals.get(key)
+        if found is None:
+            found = self._plurals[key] = ngettext(singular, plural, n)
+        return found
+
+    def moment(self, value: Moment) -> str:
+        """"March 3, 2025" for a whole day, "March 3, 2025 14:00" (local time) for an instant."""
+        if is_date(value):
+            return self.date(value)
+        return "%s %s" % (self.date(value.date()), value.strftime("%H:%M"))
+
+    def moment_expr(self, formatted: dict[dt.date, str], at: str, day: str, whole_day: str,
+                    zones: Iterable[str]) -> pl.Expr:
+        """Polars twin of `moment` for a moment given as columns (instant, local date, is-a-day);
+        `formatted` holds every local date (see `dates`)."""
+        date = self.date_expr(pl.col(day), formatted)
+        time = by_zone(zones, lambda tz: pl.col(at).dt.convert_time_zone(tz).dt.strftime("%H:%M"))
+        return pl.when(pl.col(whole_day)).then(date).otherwise(pl.concat_str([date, pl.lit(" "), time]))
+
+    def duration(self, value: dt.timedelta) -> str:
+        """"1 hour", "24 hours", "14 days", "1 hour 30 minutes"."""
+        days, seconds = value.days, value.seconds
+        if days and not seconds:
+            return self.ngettext("%(n)s day", "%(n)s days", days) % {"n": days}
+        hours, minutes = divmod(seconds // 60, 60)
+        hours += days * 24
+        parts = []
+        if hours:
+            parts.append(self.ngettext("%(n)s hour", "%(n)s hours", hours) % {"n": hours})
+        if minutes or not parts:
+            parts.append(self.ngettext("%(n)s minute", "%(n)s minutes", minutes) % {"n": minutes})
+        return " ".join(parts)
+
+    def keys(self, keys: Sequence[str], limit: int = 3) -> str:
+        """"10643", "10643 and 10650", "10643, 10650, 10700 and 2 more"."""
+        keys = list(keys)
+        if len(keys) == 1:
+            return keys[0]
+        if len(keys) <= limit:
+            return self.say(gettext_noop("%(first)s and %(last)s"), {"first": ", ".join(keys[:-1]), "last": keys[-1]})
+        return self.ngettext("%(first)s and %(n)s more", "%(first)s and %(n)s more", len(keys) - limit) % {
+            "first": ", ".join(keys[:limit]), "n": len(keys) - limit}
+
+
+def sentence(*parts: str) -> str:
+    """Clauses joined into one sentence: "a; b; c."."""
+    text = "; ".join(p for p in parts if p)
+    return text + "." if text and not text.endswith(".") else text
+
+
+def count_by_status(statuses: Iterable[InstanceStatus]) -> dict[InstanceStatus, int]:
+    counts: dict[InstanceStatus, int] = {}
+    for status in statuses:
+        counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
+__all__ = [
+    "EPSILON",
+    "FIRST",
+    "Texts",
+    "add_local_days",
+    "by_zone",
+    "count_by_status",
+    "earliest",
+    "facts",
+    "last_instant",
+    "local_day_of",
+    "moment",
+    "next_days_late_change",
+    "passes_at",
+    "sentence",
+    "waived_keys",
+]
