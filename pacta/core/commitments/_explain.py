@@ -5,14 +5,21 @@ formatter reads the locale's separators once per batch instead of once per
 number (Django's `number_format` is correct but slow in bulk) and looks each
 message up once per batch (`say`). Messages are marked with `gettext_noop` at
 the call site so that makemessages finds them.
+
+For types with many instances (an invoice, a line) the same sentences are
+also built column-wise as polars expressions (`*_expr`), with the same
+rounding (half-up) and the same separators.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import re
+from collections.abc import Callable, Iterable
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 
+import polars as pl
 from django.utils import formats
 from django.utils.translation import get_language, gettext, gettext_noop
 
@@ -34,8 +41,9 @@ class Figures:
         self.language = get_language()
         self._messages: dict[str, str] = {}
         self._measures: dict[tuple, str] = {}
-        self._table = str.maketrans({",": formats.get_format("THOUSAND_SEPARATOR"),
-                                     ".": formats.get_format("DECIMAL_SEPARATOR")})
+        self.thousands = formats.get_format("THOUSAND_SEPARATOR")
+        self.decimals = formats.get_format("DECIMAL_SEPARATOR")
+        self._table = str.maketrans({",": self.thousands, ".": self.decimals})
 
     def say(self, message: str, args: dict[str, str] | None = None) -> str:
         """`message` (marked with gettext_noop) translated, with `args` filled in."""
@@ -74,5 +82,68 @@ class Figures:
     def date(self, day: dt.date) -> str:
         return _date(day, self.language)
 
+
+    # -- column-wise --
+
+    def number_expr(self, value: pl.Expr, places: int) -> pl.Expr:
+        """Polars twin of `number(value, places)` for a Decimal column: half-up, grouped thousands."""
+        rounded = value.round(places, mode="half_away_from_zero").cast(pl.Decimal(38, places))
+        text = rounded.abs().cast(pl.Utf8)
+        whole = text.str.split(".").list.first()
+        # Group from the right: reverse, cut into threes, reverse back.
+        grouped = (whole.str.reverse().str.replace_all(r"(\d{3})", "${1},").str.strip_suffix(",").str.reverse()
+                   .str.replace_all(",", self.thousands, literal=True))
+        if places:
+            grouped = pl.concat_str([grouped, pl.lit(self.decimals), text.str.split(".").list.last()])
+        return pl.when(rounded < 0).then(pl.concat_str([pl.lit("-"), grouped])).otherwise(grouped)
+
+    def money_expr(self, amount: pl.Expr, currency: str) -> pl.Expr:
+        """Polars twin of `money(amount, currency)`."""
+        return pl.concat_str([self.number_expr(amount, minor_unit(currency)), pl.lit(" " + currency)])
+
+    def money_of_expr(self, amount: pl.Expr, currency: pl.Expr, currencies: Iterable[str]) -> pl.Expr:
+        """`money_expr` with the currency taken from a text column whose values are among `currencies`."""
+        by_places: dict[int, list[str]] = {}
+        for code in sorted(set(currencies)):
+            by_places.setdefault(minor_unit(code), []).append(code)
+        expr = pl.when(pl.lit(False)).then(pl.lit(None, pl.Utf8))
+        for places, codes in by_places.items():
+            text = pl.concat_str([self.number_expr(amount, places), pl.lit(" "), currency])
+            expr = expr.when(currency.is_in(codes)).then(text)
+        return expr.otherwise(None)
+
+    def dates(self, days: Iterable[dt.date | None]) -> dict[dt.date, str]:
+        """The given days formatted, for `date_expr`."""
+        return {d: self.date(d) for d in set(days) if d is not None}
+
+    def date_expr(self, day: pl.Expr, formatted: dict[dt.date, str]) -> pl.Expr:
+        """The formatted text of each day (every day must be in `formatted`, see `dates`)."""
+        return day.replace_strict(formatted, default=None, return_dtype=pl.Utf8)
+
+    def sentence_expr(self, message: str, args: dict[str, pl.Expr]) -> pl.Expr:
+        """Polars twin of `say(message, args)`: the translated message with each
+        %(name)s replaced by the text column `args[name]`."""
+        return _fill(self.say(message), args)
+
+    def plural_expr(self, forms: Callable[[int], str], count: pl.Expr, args: dict[str, pl.Expr]) -> pl.Expr:
+        """A sentence whose wording depends on `count`: `forms(n)` returns the
+        translated message for n (an `ngettext` call, so makemessages finds
+        both forms). Our languages (en, nl, de, nb) have one form for 1 and
+        one for every other number."""
+        return pl.when(count == 1).then(_fill(forms(1), args)).otherwise(_fill(forms(2), args))
+
+
+def _fill(text: str, args: dict[str, pl.Expr]) -> pl.Expr:
+    pieces = _PLACEHOLDER.split(text)
+    parts = []
+    for i, piece in enumerate(pieces):
+        if i % 2:
+            parts.append(args[piece])
+        elif piece:
+            parts.append(pl.lit(piece.replace("%%", "%")))
+    return pl.concat_str(parts)
+
+
+_PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
 __all__ = ["Figures"]

@@ -43,7 +43,7 @@ from ._periods import (
     period_summary,
     period_rows,
 )
-from ._scope import buyer, in_products, scoped_events
+from ._scope import buyer, in_products, paused_gc, scoped_events
 from .base import (
     DECIMAL,
     CommitmentType,
@@ -127,24 +127,30 @@ class VolumeCommitment(CommitmentType):
         totals = _totals(daily)
         latest = latest_periods(rows)
         series = cumulative_series(daily, [r.pid for r in latest.values()])
-        figures = Figures()
-        instances: dict[int, list[InstanceResult]] = {}
-        checks: dict[int, dt.datetime] = {}
-        for row in rows:
-            total, reached = totals.get(row.pid, (ZERO, None))
-            inst, check = _judge(row, specs[row.spec], total, reached, figures)
-            instances.setdefault(row.spec, []).append(inst)
-            if check is not None:
-                checks[row.spec] = check
-        results = []
-        for index, spec in enumerate(specs):
-            found = instances.get(index, [])
-            row = latest.get(index)
-            # The page draws the latest period: its figures, bounds and running total by day.
-            data = {**found[-1].data, "series": series.get(row.pid, {"days": [], "totals": []})} if row else {}
-            results.append(make_result(spec, found, period_summary(found, figures), next_check_at=checks.get(index),
-                                       data=data))
-        return results
+        with paused_gc():
+            return _results(specs, rows, totals, latest, series)
+
+
+def _results(specs: list[Spec], rows: list[PeriodRow], totals: dict, latest: dict, series: dict) -> list[Result]:
+    """Python objects, only now: one InstanceResult per period, one Result per commitment."""
+    figures = Figures()
+    instances: dict[int, list[InstanceResult]] = {}
+    checks: dict[int, dt.datetime] = {}
+    for row in rows:
+        total, reached = totals.get(row.pid, (ZERO, None))
+        inst, check = _judge(row, specs[row.spec], total, reached, figures)
+        instances.setdefault(row.spec, []).append(inst)
+        if check is not None:
+            checks[row.spec] = check
+    results = []
+    for index, spec in enumerate(specs):
+        found = instances.get(index, [])
+        row = latest.get(index)
+        # The page draws the latest period: its figures, bounds and running total by day.
+        data = {**found[-1].data, "series": series.get(row.pid, {"days": [], "totals": []})} if row else {}
+        results.append(make_result(spec, found, period_summary(found, figures), next_check_at=checks.get(index),
+                                   data=data))
+    return results
 
 
 def _judge(row: PeriodRow, spec: Spec, total: Decimal, reached: dt.date | None,
