@@ -410,3 +410,32 @@ def test_the_rich_export_reads_as_expected(users):
     assert doc["versions"][0]["commitments"][2]["from"] == "07:00"
     assert doc["glossary"] == {"delivered": "shipped from our warehouse", "order": "one order number"}
     assert AgreementVersion.objects.filter(agreement__reference="ALFKI-1997").count() == 2
+
+
+def test_a_header_change_is_recorded_with_the_files_new_version(users):
+    import_agreements_file(FILE)
+    text = yaml.safe_load(export_agreements())
+    doc = text["agreements"][0]
+    doc["valid_to"] = dt.date(1998, 12, 31)
+    doc["glossary"]["order"] = "one order number"
+    doc["versions"].append({"number": 2, "effective_from": dt.date(1998, 1, 1), "summary": "Renewed for 1998"})
+    import_agreements_file(yaml.safe_dump(text, sort_keys=False))
+    agreement = Agreement.objects.get(reference="ALFKI-1997")
+    assert agreement.valid_to == dt.date(1998, 12, 31)
+    assert agreement.glossary.count() == 2
+    v2 = agreement.versions.get(number=2)
+    assert v2.snapshot["valid_to"] == "1998-12-31"
+    assert v2.snapshot["glossary"]["order"] == "one order number"
+
+
+def test_the_contacts_of_the_file_are_added_to_the_party(users):
+    with_contacts = FILE.replace("    glossary:", textwrap.indent(textwrap.dedent("""\
+        contacts:
+          - name: Maria Anders
+            title: Sales Representative
+            email: maria@alfki.example
+        """), "    ") + "    glossary:", 1)
+    import_agreements_file(with_contacts)
+    import_agreements_file(with_contacts)
+    (contact,) = Party.objects.get(code="ALFKI").contacts.all()
+    assert (contact.name, contact.email) == ("Maria Anders", "maria@alfki.example")
