@@ -85,8 +85,10 @@ class Figures:
 
     # -- column-wise --
 
-    def number_expr(self, value: pl.Expr, places: int) -> pl.Expr:
-        """Polars twin of `number(value, places)` for a Decimal column: half-up, grouped thousands."""
+    def number_expr(self, value: pl.Expr, places: int, keep: int | None = None) -> pl.Expr:
+        """Polars twin of `number(value, places)` for a Decimal column: half-up,
+        grouped thousands. With `keep`, trailing zeros of the decimals are
+        dropped down to `keep` decimals (a unit price 9.9940 shows as 9.994)."""
         rounded = value.round(places, mode="half_away_from_zero").cast(pl.Decimal(38, places))
         text = rounded.abs().cast(pl.Utf8)
         whole = text.str.split(".").list.first()
@@ -94,21 +96,30 @@ class Figures:
         grouped = (whole.str.reverse().str.replace_all(r"(\d{3})", "${1},").str.strip_suffix(",").str.reverse()
                    .str.replace_all(",", self.thousands, literal=True))
         if places:
-            grouped = pl.concat_str([grouped, pl.lit(self.decimals), text.str.split(".").list.last()])
+            fraction = text.str.split(".").list.last()
+            if keep is not None:
+                fraction = fraction.str.replace(r"^(\d{%d}\d*?)0+$" % keep, "${1}")
+            with_fraction = pl.concat_str([grouped, pl.lit(self.decimals), fraction])
+            grouped = pl.when(fraction == "").then(grouped).otherwise(with_fraction)
         return pl.when(rounded < 0).then(pl.concat_str([pl.lit("-"), grouped])).otherwise(grouped)
 
     def money_expr(self, amount: pl.Expr, currency: str) -> pl.Expr:
         """Polars twin of `money(amount, currency)`."""
         return pl.concat_str([self.number_expr(amount, minor_unit(currency)), pl.lit(" " + currency)])
 
-    def money_of_expr(self, amount: pl.Expr, currency: pl.Expr, currencies: Iterable[str]) -> pl.Expr:
-        """`money_expr` with the currency taken from a text column whose values are among `currencies`."""
+    def money_of_expr(self, amount: pl.Expr, currency: pl.Expr, currencies: Iterable[str], *,
+                      unit_price: bool = False) -> pl.Expr:
+        """`money_expr` with the currency taken from a text column whose values
+        are among `currencies`. A `unit_price` shows up to two more decimals
+        than the currency has, when they are not zero."""
         by_places: dict[int, list[str]] = {}
         for code in sorted(set(currencies)):
             by_places.setdefault(minor_unit(code), []).append(code)
         expr = pl.when(pl.lit(False)).then(pl.lit(None, pl.Utf8))
         for places, codes in by_places.items():
-            text = pl.concat_str([self.number_expr(amount, places), pl.lit(" "), currency])
+            number = (self.number_expr(amount, places + 2, keep=places) if unit_price
+                      else self.number_expr(amount, places))
+            text = pl.concat_str([number, pl.lit(" "), currency])
             expr = expr.when(currency.is_in(codes)).then(text)
         return expr.otherwise(None)
 
