@@ -32,6 +32,13 @@ class User(AbstractUser):
         help_text=_("Leave empty to follow the browser's language."),
     )
     timezone = models.CharField(_("time zone"), max_length=64, blank=True, default="")
+    # What the watcher tells this person by e-mail (pacta.core.watch).
+    alert_at_risk = models.BooleanField(_("alert when something goes at risk"), default=True)
+    alert_overdue = models.BooleanField(_("alert when something becomes overdue"), default=True)
+    alert_broken = models.BooleanField(_("alert when something is broken or kept late"), default=True)
+    alert_recovered = models.BooleanField(_("alert when something is back on track"), default=False)
+    remind_overdue_actions = models.BooleanField(_("daily reminder of my overdue actions"), default=True)
+    weekly_digest = models.BooleanField(_("weekly digest on Monday morning"), default=True)
 
     class Meta:
         verbose_name = _("user")

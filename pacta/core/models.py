@@ -542,3 +542,295 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.object_repr}"
+
+
+# ---------------------------------------------------------------------------
+# Watch and act: deviations, actions, absences, the outbox, calendar tokens.
+# The watcher (pacta.core.watch) writes and processes these; people change
+# them through pacta.core.actions.watch.
+
+
+class WatchStatus(models.TextChoices):
+    """An instance's or commitment's status as the watcher compares it.
+
+    An open instance at risk counts as `at_risk` of its own: going at risk is a
+    change worth telling. Blank means "not there" (a new or vanished instance).
+    """
+
+    OPEN = "open", _("open")
+    AT_RISK = "at_risk", _("at risk")
+    OVERDUE = "overdue", _("overdue")
+    BROKEN = "broken", _("broken")
+    KEPT = "kept", _("kept")
+    KEPT_LATE = "kept_late", _("kept late")
+    WAIVED = "waived", _("waived")
+    LAPSED = "lapsed", _("lapsed")
+
+
+class OutboundMail(models.Model):
+    """One e-mail in the outbox: composed once, sent at least once, retried with backoff.
+
+    The content is rendered when the mail is queued (in the recipient's
+    language), so a retry sends exactly what was composed. `key`, when set,
+    makes a mail unique (one digest per person and week, one reminder per
+    person and day), whichever watcher composes it.
+    """
+
+    class Kind(models.TextChoices):
+        ALERT = "alert", _("alert")
+        NAG = "nag", _("reminder")
+        DIGEST = "digest", _("weekly digest")
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        SENDING = "sending", _("sending")
+        SENT = "sent", _("sent")
+        FAILED = "failed", _("failed")
+
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    key = models.CharField(max_length=200, blank=True, default="")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="outbound_mails",
+    )
+    to = models.CharField(_("to"), max_length=254)
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    subject = models.CharField(_("subject"), max_length=300)
+    body_text = models.TextField()
+    body_html = models.TextField(blank=True)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    # A sender claims a mail until `claimed_until`; a sender that died holding
+    # the claim is replaced once it has expired (see pacta.core.watch).
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True)
+    last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("outgoing e-mail")
+        verbose_name_plural = _("outgoing e-mails")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["key"], condition=~models.Q(key=""), name="uniq_outbound_mail_key")
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="outbox_due_idx"),
+            models.Index(fields=["recipient", "status"], name="outbox_recipient_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} → {self.to}: {self.subject}"
+
+
+class Action(models.Model):
+    """The follow-up of a deviation (or a person's own to-do on a commitment).
+
+    At most one action is open or in progress per instance; `instance_key` is
+    blank for an action on the commitment as a whole (several may be open).
+    `owner` is null only when nobody was available: the action is then
+    unassigned and shown to the managers.
+    """
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("open")
+        IN_PROGRESS = "in_progress", _("in progress")
+        DONE = "done", _("done")
+        DISMISSED = "dismissed", _("dismissed")
+
+    class Routing(models.TextChoices):
+        OWNER = "owner", _("the commitment's executor")
+        PARTY_DEPUTY = "party_deputy", _("the party's deputy (executor away)")
+        AGREEMENT_DEPUTY = "agreement_deputy", _("the agreement's deputy (executor away)")
+        MANAGER = "manager", _("a manager (executor and deputies away)")
+        UNASSIGNED = "unassigned", _("nobody available")
+        CHOSEN = "chosen", _("chosen by a person")
+
+    OPEN_STATUSES = (Status.OPEN, Status.IN_PROGRESS)
+
+    commitment = models.ForeignKey(
+        Commitment, on_delete=models.CASCADE, related_name="actions", verbose_name=_("commitment")
+    )
+    instance_key = models.CharField(_("instance"), max_length=128, blank=True)
+    title = models.CharField(_("title"), max_length=300)
+    description = models.TextField(_("description"), blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="actions",
+    )
+    routing = models.CharField(_("assigned as"), max_length=20, choices=Routing.choices, default=Routing.OWNER)
+    # The executor the action was meant for when it went to a stand-in.
+    meant_for = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("meant for"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.OPEN)
+    due_on = models.DateField(_("due"))
+    opened_at = models.DateTimeField(_("opened"))
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("opened by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text=_("Empty when the watcher opened it."),
+    )
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("closed by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    resolution = models.TextField(_("resolution"), blank=True)
+    waiver = models.ForeignKey(
+        Waiver, verbose_name=_("waiver"), null=True, blank=True, on_delete=models.SET_NULL, related_name="actions"
+    )
+    revision = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("action")
+        verbose_name_plural = _("actions")
+        ordering = ["due_on", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commitment", "instance_key"],
+                condition=models.Q(status__in=["open", "in_progress"]) & ~models.Q(instance_key=""),
+                name="uniq_open_action_per_instance",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["owner", "status", "due_on"], name="action_owner_idx"),
+            models.Index(fields=["status", "due_on"], name="action_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("front:action", args=[self.pk])
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+
+class Deviation(models.Model):
+    """A change of an instance or a commitment into at risk, overdue, broken or back.
+
+    Written by the watcher and by every re-evaluation (pacta.core.watch
+    `record_evaluation_changes`); unprocessed rows (`processed_at` empty) are
+    the watcher's queue (Healthchecks' `Flip`). `instance_key` is blank for a
+    change of the commitment's summary status.
+    """
+
+    class Outcome(models.TextChoices):
+        OPENED_ACTION = "opened_action", _("opened an action")
+        JOINED_ACTION = "joined_action", _("added to the open action")
+        HISTORY = "history", _("recorded as history")
+        RECORDED = "recorded", _("recorded")
+
+    commitment = models.ForeignKey(
+        Commitment, on_delete=models.CASCADE, related_name="deviations", verbose_name=_("commitment")
+    )
+    instance_key = models.CharField(_("instance"), max_length=128, blank=True)
+    old_status = models.CharField(_("was"), max_length=16, choices=WatchStatus.choices, blank=True)
+    new_status = models.CharField(_("became"), max_length=16, choices=WatchStatus.choices, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    evidence = models.JSONField(_("evidence"), default=dict, blank=True)
+    money = models.JSONField(_("money"), default=list, blank=True)
+    at = models.DateTimeField(_("as of"))
+    created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
+    processed_at = models.DateTimeField(_("processed"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices, blank=True)
+    action = models.ForeignKey(
+        Action, verbose_name=_("action"), null=True, blank=True, on_delete=models.SET_NULL, related_name="deviations"
+    )
+    alert = models.ForeignKey(
+        OutboundMail, verbose_name=_("alert"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="deviations",
+    )
+
+    class Meta:
+        verbose_name = _("deviation")
+        verbose_name_plural = _("deviations")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["id"], condition=models.Q(processed_at__isnull=True), name="deviation_queue_idx"),
+            models.Index(fields=["commitment", "instance_key", "at"], name="deviation_instance_idx"),
+        ]
+
+    def __str__(self) -> str:
+        subject = f"{self.commitment} {self.instance_key}".strip()
+        return f"{subject}: {self.old_status or '-'} → {self.new_status or '-'}"
+
+
+class Absence(models.Model):
+    """A person is away from `start` to `end` (both days included).
+
+    While away, new actions and alerts for them go to a stand-in
+    (pacta.core.watch `route`).
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("who"), on_delete=models.CASCADE, related_name="absences"
+    )
+    start = models.DateField(_("from"))
+    end = models.DateField(_("to"))
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("absence")
+        verbose_name_plural = _("absences")
+        ordering = ["start", "id"]
+        indexes = [models.Index(fields=["user", "start", "end"], name="absence_user_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.start} – {self.end}"
+
+
+class CalendarToken(models.Model):
+    """The secret of one person's calendar feed URL; only its SHA-256 is stored."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="calendar_tokens"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    hint = models.CharField(_("ends with"), max_length=8, blank=True, help_text=_("The last characters, to tell tokens apart."))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar token")
+        verbose_name_plural = _("calendar tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} …{self.hint}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
