@@ -1,0 +1,308 @@
+"""The portfolio at a glance: the figures of the dashboard and of the weekly digest.
+
+Every figure is a `Figure`: its number, the queryset of the list behind it
+(so the number and the list can never disagree), and the filter of that list
+in plain parameters a list page can take (`list` names which list, `params`
+its query parameters). The parameter vocabulary:
+
+- commitments: `status` (open, at_risk, broken, kept), `owner` (username;
+  "none" for nobody), `party` (code), `type` (type name), `money` (a money
+  kind: commitments with that money at stake), `currency`, `payer`
+- instances: `status` (a WatchStatus value: open, at_risk, overdue, …),
+  `due_within` (days from now), plus owner, party, type as above
+- actions: `status` (open = open or in progress, overdue, closed, or a stored
+  status), `owner` ("none": unassigned), `due_within`, plus party, type
+- mail: `status` (failed, retrying)
+
+Money at stake is the evaluations' money that is not paid yet (accrued,
+projected or due), added up exactly per kind, currency and payer, rounded only
+when shown.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Q, QuerySet
+
+from pacta.core.models import Action, Commitment, Instance, Party
+from pacta.core.routing import actions_for, responsible_q
+from pacta.lib import clock
+
+DUE_SOON_DAYS = 7
+WORST_PARTIES = 5
+UNPAID = ("accrued", "projected", "due")
+
+
+@dataclass
+class Figure:
+    """A number on the dashboard and the list behind it."""
+
+    count: int
+    queryset: QuerySet
+    list: str  # commitments | instances | actions | mail
+    params: dict[str, str] = field(default_factory=dict)
+
+
+def _figure(queryset: QuerySet, list_name: str, params: dict[str, Any], count: int | None = None) -> Figure:
+    clean = {k: str(v) for k, v in params.items() if v not in (None, "")}
+    return Figure(queryset.count() if count is None else count, queryset, list_name, clean)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The dashboard's filters: whose commitments, which party, which type."""
+
+    owner: Any = None
+    party: Party | None = None
+    type: str = ""
+
+    def commitment_q(self, prefix: str = "") -> Q:
+        q = Q()
+        if self.owner is not None:
+            q &= responsible_q(self.owner, prefix)
+        if self.party is not None:
+            q &= Q(**{f"{prefix}agreement__party": self.party})
+        if self.type:
+            q &= Q(**{f"{prefix}type": self.type})
+        return q
+
+    def params(self) -> dict[str, str]:
+        return {
+            "owner": getattr(self.owner, "username", None),
+            "party": getattr(self.party, "code", None),
+            "type": self.type or None,
+        }
+
+
+def commitments(scope: Scope = Scope()) -> QuerySet[Commitment]:
+    return Commitment.objects.filter(scope.commitment_q()).select_related("agreement__party", "owner")
+
+
+def instances(scope: Scope = Scope()) -> QuerySet[Instance]:
+    return Instance.objects.filter(scope.commitment_q("commitment__")).select_related("commitment__agreement__party")
+
+
+def actions(scope: Scope = Scope(), *, by_owner: bool = True) -> QuerySet[Action]:
+    """Actions on the scope's commitments; with an owner in the scope, that person's actions
+    (whoever answers for the commitment)."""
+    q = Scope(None, scope.party, scope.type).commitment_q("commitment__")
+    if scope.owner is not None and by_owner:
+        q &= Q(owner=scope.owner)
+    return Action.objects.filter(q).select_related("owner", "commitment__agreement__party")
+
+
+def open_actions(scope: Scope = Scope()) -> QuerySet[Action]:
+    return actions(scope).filter(status__in=Action.OPEN_STATUSES)
+
+
+def overdue_actions(scope: Scope, today: dt.date) -> QuerySet[Action]:
+    return open_actions(scope).filter(due_on__lt=today)
+
+
+def due_soon(scope: Scope, now: dt.datetime, days: int = DUE_SOON_DAYS) -> QuerySet[Instance]:
+    """Open instances due between now and `days` days from now."""
+    return instances(scope).filter(status=Instance.Status.OPEN, due__gte=now,
+                                   due__lt=now + dt.timedelta(days=days)).order_by("due", "pk")
+
+
+def at_risk(scope: Scope) -> QuerySet[Instance]:
+    return instances(scope).filter(status=Instance.Status.OPEN, health=Instance.Health.AT_RISK).order_by("due", "pk")
+
+
+def overdue_instances(scope: Scope) -> QuerySet[Instance]:
+    return instances(scope).filter(status=Instance.Status.OVERDUE).order_by("due", "pk")
+
+
+def _amount(value) -> Decimal | None:
+    try:
+        return Decimal(str(value))
+    except (InvalidOperation, TypeError):
+        return None
+
+
+def money_at_stake(queryset: QuerySet[Commitment]) -> list[dict]:
+    """Unpaid money of these commitments' last evaluations, per kind, currency and payer.
+
+    Each line: kind, currency, payer, the exact `amount`, and `commitments`:
+    the ids of the commitments it comes from. Largest amounts first.
+    """
+    totals: dict[tuple[str, str, str], Decimal] = defaultdict(Decimal)
+    sources: dict[tuple[str, str, str], set[int]] = defaultdict(set)
+    for pk, items in queryset.values_list("pk", "money"):
+        for item in items or ():
+            amount = _amount(item.get("amount"))
+            if amount is None or item.get("state") not in UNPAID or not amount:
+                continue
+            key = (item.get("kind", ""), item.get("currency", ""), item.get("payer", ""))
+            totals[key] += amount
+            sources[key].add(pk)
+    lines = [{"kind": k, "currency": c, "payer": p, "amount": totals[(k, c, p)], "commitments": sources[(k, c, p)]}
+             for (k, c, p) in totals]
+    return sorted(lines, key=lambda line: (line["currency"], -line["amount"], line["kind"], line["payer"]))
+
+
+def _status_figures(scope: Scope) -> dict[str, Figure]:
+    base = commitments(scope)
+    counts = dict(base.order_by().values_list("status").annotate(n=Count("pk")))
+    figures = {"all": _figure(base, "commitments", scope.params(), sum(counts.values()))}
+    for status in Commitment.Status.values:
+        figures[status] = _figure(base.filter(status=status), "commitments",
+                                  {**scope.params(), "status": status}, counts.get(status, 0))
+    return figures
+
+
+def _money_figures(scope: Scope) -> list[dict]:
+    base = commitments(scope)
+    lines = []
+    for line in money_at_stake(base):
+        ids = line.pop("commitments")
+        line["figure"] = _figure(base.filter(pk__in=ids), "commitments", {
+            **scope.params(), "money": line["kind"], "currency": line["currency"], "payer": line["payer"],
+        }, len(ids))
+        lines.append(line)
+    return lines
+
+
+def _actions_by_owner(scope: Scope, today: dt.date) -> list[dict]:
+    """Open and overdue actions per owner (None: unassigned), most overdue first."""
+    rows = (
+        actions(scope).filter(status__in=Action.OPEN_STATUSES).order_by()
+        .values("owner").annotate(open=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=today)))
+    )
+    owners = {u.pk: u for u in get_user_model().objects.filter(pk__in=[r["owner"] for r in rows])}
+    result = []
+    for row in rows:
+        owner = owners.get(row["owner"])
+        who = Scope(owner, scope.party, scope.type) if owner else scope
+        base = actions(who) if owner else actions(scope).filter(owner__isnull=True)
+        name = owner.username if owner else "none"
+        result.append({
+            "owner": owner,
+            "open": _figure(base.filter(status__in=Action.OPEN_STATUSES), "actions",
+                            {**scope.params(), "owner": name, "status": "open"}, row["open"]),
+            "overdue": _figure(base.filter(status__in=Action.OPEN_STATUSES, due_on__lt=today), "actions",
+                               {**scope.params(), "owner": name, "status": "overdue"}, row["overdue"]),
+        })
+    return sorted(result, key=lambda r: (-r["overdue"].count, -r["open"].count, r["owner"] is None,
+                                         getattr(r["owner"], "username", "")))
+
+
+def _worst_parties(scope: Scope) -> list[dict]:
+    """The parties with the most broken, then at-risk commitments (only those with any)."""
+    rows = (
+        commitments(scope).filter(status__in=[Commitment.Status.BROKEN, Commitment.Status.AT_RISK]).order_by()
+        .values("agreement__party")
+        .annotate(broken=Count("pk", filter=Q(status=Commitment.Status.BROKEN)),
+                  at_risk=Count("pk", filter=Q(status=Commitment.Status.AT_RISK)))
+    )
+    parties = {p.pk: p for p in Party.objects.filter(pk__in=[r["agreement__party"] for r in rows])}
+    ranked = sorted(rows, key=lambda r: (-r["broken"], -r["at_risk"], parties[r["agreement__party"]].name))
+    result = []
+    for row in ranked[:WORST_PARTIES]:
+        party = parties[row["agreement__party"]]
+        there = Scope(scope.owner, party, scope.type)
+        result.append({
+            "party": party,
+            "broken": _figure(commitments(there).filter(status=Commitment.Status.BROKEN), "commitments",
+                              {**there.params(), "status": "broken"}, row["broken"]),
+            "at_risk": _figure(commitments(there).filter(status=Commitment.Status.AT_RISK), "commitments",
+                               {**there.params(), "status": "at_risk"}, row["at_risk"]),
+        })
+    return result
+
+
+def dashboard_figures(user=None, owner=None, party: Party | None = None, type: str = "",
+                      now: dt.datetime | None = None) -> dict[str, Any]:
+    """Every figure of the dashboard, filtered by owner, party and commitment type, as of `now`.
+
+    Returns a dict:
+    - `now`, `scope` (the filters as list parameters)
+    - `commitments`: Figure per summary status, and `all`
+    - `money`: money at stake, one line per kind, currency and payer:
+      {kind, currency, payer, amount (exact Decimal), figure (the commitments)}
+    - `actions`: Figures `open`, `overdue`, `unassigned`, `due_soon` (open, due within 7 days)
+    - `actions_by_owner`: [{owner (None: unassigned), open, overdue}]
+    - `worst_parties`: [{party, broken, at_risk}], at most five
+    - `due_soon`: Figure of the open instances due in the next 7 days
+    - `at_risk`, `overdue`: Figures of the instances at risk and overdue
+    - `mail`: Figures `failed` and `retrying` (all mail, or `user`'s when `user` is no manager)
+    - `mine` (with `user`): Figures `open`, `overdue` (own actions) and `deputised`
+      (open actions of away owners `user` stands in for)
+    """
+    now = now or clock.now()
+    today = clock.local_today(at=now)
+    scope = Scope(owner, party, type or "")
+    params = scope.params()
+    unassigned = open_actions(Scope(None, party, type or "")).filter(owner__isnull=True)
+    figures: dict[str, Any] = {
+        "now": now,
+        "scope": {k: v for k, v in params.items() if v},
+        "commitments": _status_figures(scope),
+        "money": _money_figures(scope),
+        "actions": {
+            "open": _figure(open_actions(scope), "actions", {**params, "status": "open"}),
+            "overdue": _figure(overdue_actions(scope, today), "actions", {**params, "status": "overdue"}),
+            "unassigned": _figure(unassigned, "actions", {**params, "owner": "none", "status": "open"}),
+            "due_soon": _figure(
+                open_actions(scope).filter(due_on__gte=today, due_on__lt=today + dt.timedelta(days=DUE_SOON_DAYS)),
+                "actions", {**params, "status": "open", "due_within": DUE_SOON_DAYS}),
+        },
+        "actions_by_owner": _actions_by_owner(scope, today),
+        "worst_parties": _worst_parties(scope),
+        "due_soon": _figure(due_soon(scope, now), "instances", {**params, "status": "open", "due_within": DUE_SOON_DAYS}),
+        "at_risk": _figure(at_risk(scope), "instances", {**params, "status": "at_risk"}),
+        "overdue": _figure(overdue_instances(scope), "instances", {**params, "status": "overdue"}),
+        "mail": _mail_figures(user),
+    }
+    if user is not None:
+        mine = Scope(user)
+        figures["mine"] = {
+            "open": _figure(open_actions(mine), "actions", {"owner": user.username, "status": "open"}),
+            "overdue": _figure(overdue_actions(mine, today), "actions", {"owner": user.username, "status": "overdue"}),
+            "deputised": _figure(actions_for(user, today).exclude(owner=user), "actions",
+                                 {"deputy": user.username, "status": "open"}),
+        }
+    return figures
+
+
+def _mail_figures(user) -> dict[str, Figure]:
+    from pacta.core.outbox import failed_mail, retrying_mail
+
+    failed, retrying = failed_mail(), retrying_mail()
+    params: dict[str, str] = {}
+    if user is not None and not user.is_manager:
+        failed, retrying = failed.filter(recipient=user), retrying.filter(recipient=user)
+        params = {"recipient": user.username}
+    return {
+        "failed": _figure(failed, "mail", {**params, "status": "failed"}),
+        "retrying": _figure(retrying, "mail", {**params, "status": "retrying"}),
+    }
+
+
+def personal_figures(user, now: dt.datetime | None = None, *, limit: int = 20) -> dict[str, Any]:
+    """What one person's weekly digest lists, as of `now`: the first `limit` rows of each
+    list, and each list's full count (`<name>_count`)."""
+    now = now or clock.now()
+    today = clock.local_today(user.timezone or None, now)
+    mine = Scope(user)
+    lists = {
+        "due_this_week": due_soon(mine, now),
+        "at_risk": at_risk(mine),
+        "overdue": overdue_instances(mine),
+        "open_actions": actions_for(user, today).select_related("owner", "commitment__agreement__party")
+        .order_by("due_on", "pk"),
+        "unassigned_actions": open_actions().filter(owner__isnull=True).order_by("due_on", "pk")
+        if user.is_manager else Action.objects.none(),
+    }
+    figures: dict[str, Any] = {"today": today}
+    for name, queryset in lists.items():
+        figures[name] = list(queryset[:limit])
+        figures[f"{name}_count"] = queryset.count()
+    figures["money"] = money_at_stake(commitments(mine))
+    return figures
