@@ -1,0 +1,246 @@
+"""Commitments: the list across agreements, the type choice, the generated
+forms, the commitment page with its instances, waivers and removal."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods
+
+from pacta.core.actions.register import (
+    ConflictError,
+    RegisterError,
+    do_remove_commitment,
+    do_save_commitment,
+    do_update_commitment_operations,
+    do_waive_instance,
+)
+from pacta.core.commitments import REGISTRY
+from pacta.core.models import Commitment, Instance
+from pacta.core.permissions import can_change
+from pacta.front.filters import CommitmentFilter, current_title, type_choices
+from pacta.front.forms import AmendmentForm, CommitmentForm, OperationsForm, RevisionForm, WaiverForm
+from pacta.front.listing import Column, Listing
+from pacta.front.params_forms import describe_params, params_form
+
+from .agreements import needs_amendment
+from .common import (
+    get_commitment,
+    get_rw_agreement,
+    get_rw_commitment,
+    place_errors,
+    quiet,
+    render_list,
+    show_conflict,
+    trail,
+)
+
+COMMITMENT_SORTS = {
+    "agreement": ("agreement__reference", "key"),
+    "party": ("agreement__party__name", "agreement__reference", "key"),
+    "type": ("type", "agreement__reference"),
+    "title": ("title_now",),
+    "status": ("status", "agreement__reference", "key"),
+    "executor": ("owner__username", "agreement__reference"),
+}
+
+COMMITMENT_COLUMNS = [
+    Column(gettext_lazy("agreement"), lambda c: c.agreement.reference),
+    Column(gettext_lazy("party"), lambda c: c.agreement.party.code),
+    Column(gettext_lazy("party name"), lambda c: c.agreement.party.name),
+    Column(gettext_lazy("role"), lambda c: c.agreement.role),
+    Column(gettext_lazy("id"), lambda c: c.key),
+    Column(gettext_lazy("type"), lambda c: c.type),
+    Column(gettext_lazy("title"), lambda c: c.title_now),
+    Column(gettext_lazy("direction"), lambda c: c.direction),
+    Column(gettext_lazy("executed by"), lambda c: c.owner and c.owner.get_username()),
+    Column(gettext_lazy("status"), lambda c: c.status if c.evaluated_at else ""),
+    Column(gettext_lazy("evaluated"), lambda c: c.evaluated_at),
+]
+
+
+@login_required
+def commitment_list(request):
+    filters = CommitmentFilter(request.GET)
+    qs = Commitment.objects.select_related("agreement", "agreement__party", "owner", "removed_in").annotate(
+        title_now=current_title()
+    )
+    listing = Listing(request, filters.apply(qs), sorts=COMMITMENT_SORTS, default="agreement")
+    if listing.wants_csv:
+        return listing.csv("commitments.csv", COMMITMENT_COLUMNS)
+    return render_list(request, "front/commitment_list.html", "front/partials/commitment_results.html",
+                       {"filters": filters, "listing": listing})
+
+
+@login_required
+def commitment_detail(request, reference, key):
+    commitment = get_commitment(reference, key)
+    agreement = commitment.agreement
+    terms = commitment.terms.select_related("version").order_by("version__number")
+    waivers = {w.instance_key: w for w in commitment.waivers.select_related("recorded_by")}
+    can_edit = can_change(request.user, commitment)
+    return render(request, "front/commitment_detail.html", {
+        "commitment": commitment,
+        "agreement": agreement,
+        "party": agreement.party,
+        "type": REGISTRY.get(commitment.type),
+        "terms": [{"terms": t, "params": describe_params(commitment.type, t.params)} for t in terms],
+        "instances": commitment.instances.all(),
+        "waivers": waivers.values(),
+        "waived_keys": set(waivers),
+        "can_edit": can_edit,
+        "can_waive": can_edit and commitment.removed_in_id is None,
+        "trail": trail(object_type="commitment", object_id=str(commitment.pk)),
+    })
+
+
+@login_required
+def commitment_types(request, reference):
+    agreement = get_rw_agreement(request, reference)
+    types = [{"name": name, "label": label, "help": REGISTRY[name].help} for name, label in type_choices()]
+    return render(request, "front/commitment_types.html", {"agreement": agreement, "types": types})
+
+
+def _commitment_form_page(request, agreement, type_name: str, commitment: Commitment | None):
+    """Add (`commitment` None) or change a commitment's terms; an amendment once the agreement is in force."""
+    editing = commitment is not None
+    amend = needs_amendment(agreement)
+    if request.method == "POST":
+        data = request.POST
+        adding = data.get("_add_row", "").removeprefix("p-").removesuffix("__rows") or None
+        form = CommitmentForm(data, editing=editing, initial=_common_initial(request, agreement, commitment))
+        params = params_form(type_name, data, add_row=adding)
+        amendment = AmendmentForm(data) if amend else None
+        if adding:
+            quiet(form, params, amendment)
+        elif _all_valid(form, params, amendment):
+            try:
+                saved = do_save_commitment(
+                    agreement, form.commitment_data(type_name, params.params), acting_user=request.user,
+                    expected_revision=form.cleaned_data["revision"],
+                    amendment=amendment.version_info() if amendment else None,
+                )
+            except ConflictError as exc:
+                show_conflict(form, exc)
+            except RegisterError as exc:
+                if "amendment" in exc.errors and amendment is None:
+                    amendment = AmendmentForm()
+                place_errors(exc.errors, [form, amendment], params_form=params, whole={"amendment": amendment})
+            else:
+                messages.success(request, _("The commitment %(key)s was saved.") % {"key": saved.key})
+                return redirect(saved)
+    else:
+        form = CommitmentForm(editing=editing, initial=_common_initial(request, agreement, commitment))
+        current = commitment.current_terms() if editing else None
+        params = params_form(type_name, initial_params=current.params if current else None)
+        amendment = AmendmentForm() if amend else None
+    return render(request, "front/commitment_form.html", {
+        "agreement": agreement, "commitment": commitment, "type": REGISTRY[type_name], "type_name": type_name,
+        "form": form, "params": params, "amendment": amendment,
+    })
+
+
+def _all_valid(*forms) -> bool:
+    return all([f.is_valid() for f in forms if f is not None])  # a list: every form shows its errors
+
+
+def _common_initial(request, agreement, commitment: Commitment | None) -> dict:
+    if commitment is None:
+        return {"revision": agreement.revision, "owner": request.user, "registrar": request.user,
+                "direction": "we_owe" if agreement.role == "customer" else "they_owe"}
+    terms = commitment.current_terms()
+    return {
+        "revision": agreement.revision, "key": commitment.key, "title": terms.title if terms else "",
+        "products": ", ".join(terms.products or []) if terms else "",
+        "valid_from": terms.valid_from if terms else None, "valid_to": terms.valid_to if terms else None,
+        **{name: getattr(commitment, name) for name in OperationsForm.OPERATIONS},
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def commitment_add(request, reference, type_name):
+    agreement = get_rw_agreement(request, reference)
+    if type_name not in REGISTRY:
+        raise Http404(_("Unknown commitment type."))
+    return _commitment_form_page(request, agreement, type_name, None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def commitment_edit(request, reference, key):
+    commitment = get_rw_commitment(request, reference, key)
+    return _commitment_form_page(request, commitment.agreement, commitment.type, commitment)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def commitment_operations(request, reference, key):
+    commitment = get_rw_commitment(request, reference, key)
+    initial = {"revision": commitment.revision, **{n: getattr(commitment, n) for n in OperationsForm.OPERATIONS}}
+    form = OperationsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            do_update_commitment_operations(commitment, acting_user=request.user,
+                                            expected_revision=form.cleaned_data["revision"], **form.operations())
+        except ConflictError as exc:
+            show_conflict(form, exc)
+        else:
+            messages.success(request, _("The commitment %(key)s was saved.") % {"key": commitment.key})
+            return redirect(commitment)
+    return render(request, "front/commitment_operations.html", {"commitment": commitment, "form": form,
+                                                                "agreement": commitment.agreement})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def commitment_remove(request, reference, key):
+    commitment = get_rw_commitment(request, reference, key)
+    agreement = commitment.agreement
+    if commitment.removed_in_id is not None:
+        raise Http404(_("This commitment was removed already."))
+    data = request.POST or None
+    form = RevisionForm(data, initial={"revision": agreement.revision})
+    amendment = AmendmentForm(data) if needs_amendment(agreement) else None
+    if request.method == "POST" and _all_valid(form, amendment):
+        try:
+            do_remove_commitment(commitment, acting_user=request.user, expected_revision=form.cleaned_data["revision"],
+                                 amendment=amendment.version_info() if amendment else None)
+        except ConflictError as exc:
+            show_conflict(form, exc)
+        except RegisterError as exc:
+            place_errors(exc.errors, [form, amendment], whole={"amendment": amendment})
+        else:
+            messages.success(request, _("The commitment %(key)s was removed.") % {"key": commitment.key})
+            return redirect(agreement)
+    explanation = (
+        _("The commitment stays on record for the period it was in force and ends with this amendment.")
+        if amendment else _("The agreement is a draft: the commitment is deleted.")
+    )
+    return render(request, "front/confirm.html", {
+        "title": _("Remove the commitment %(key)s?") % {"key": commitment.key}, "explanation": explanation,
+        "form": form, "amendment": amendment, "button": _("Remove"), "danger": True,
+        "back": commitment.get_absolute_url(), "agreement": agreement,
+    })
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def instance_waive(request, reference, key, instance):
+    commitment = get_rw_commitment(request, reference, key)
+    instance = get_object_or_404(Instance, commitment=commitment, key=instance)
+    form = WaiverForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            do_waive_instance(commitment, instance.key, acting_user=request.user, **form.cleaned_data)
+        except RegisterError as exc:
+            place_errors(exc.errors, [form])
+        else:
+            messages.success(request, _("The waiver of %(instance)s was recorded.") % {"instance": instance.key})
+            return redirect(commitment.get_absolute_url() + "#instances")
+    return render(request, "front/waiver_form.html", {"commitment": commitment, "instance": instance, "form": form,
+                                                      "agreement": commitment.agreement})

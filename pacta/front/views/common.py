@@ -1,0 +1,122 @@
+"""What the views share: permission-checked look-ups, the register's errors
+placed on the right form, the audit trail of an object."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.forms import BaseFormSet
+from django.forms.utils import ErrorDict
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+
+from pacta.core.actions.register import ConflictError
+from pacta.core.models import Agreement, AuditEntry, Commitment, Party
+from pacta.core.permissions import can_change
+
+TRAIL_LENGTH = 10
+
+
+def require_change(request, obj=None) -> None:
+    """403 unless the signed-in user may change `obj` (None: may create things)."""
+    if not can_change(request.user, obj):
+        raise PermissionDenied(_("You may look at this, but not change it."))
+
+
+def get_party(code: str) -> Party:
+    return get_object_or_404(Party.objects.select_related("spoc", "deputy"), code=code)
+
+
+def get_agreement(reference: str) -> Agreement:
+    return get_object_or_404(
+        Agreement.objects.select_related("party", "party__spoc", "party__deputy", "owner", "deputy"),
+        reference=reference,
+    )
+
+
+def get_commitment(reference: str, key: str) -> Commitment:
+    return get_object_or_404(
+        Commitment.objects.select_related("agreement", "agreement__party", "owner", "registrar", "removed_in"),
+        agreement__reference=reference, key=key,
+    )
+
+
+def get_rw_party(request, code: str) -> Party:
+    party = get_party(code)
+    require_change(request, party)
+    return party
+
+
+def get_rw_agreement(request, reference: str) -> Agreement:
+    agreement = get_agreement(reference)
+    require_change(request, agreement)
+    return agreement
+
+
+def get_rw_commitment(request, reference: str, key: str) -> Commitment:
+    commitment = get_commitment(reference, key)
+    require_change(request, commitment)
+    return commitment
+
+
+def place_errors(errors: dict[str, list[str]], forms: list, params_form=None, whole: dict | None = None) -> None:
+    """Show the register's errors next to their fields.
+
+    `params.<path>` goes to the parameter form's input for that path; a key
+    of `whole` to that form as a whole (e.g. "amendment"); another key to the
+    first form that has a field of that name; the rest to the first form as a
+    whole.
+    """
+    whole = whole or {}
+    for key, messages in errors.items():
+        for message in messages:
+            if params_form is not None and (key == "params" or key.startswith("params.")):
+                params_form.add_param_error(key.partition(".")[2], message)
+            elif whole.get(key) is not None:
+                whole[key].add_error(None, message)
+            else:
+                target = next((f for f in forms if f is not None and key in f.fields), None)
+                (target or forms[0]).add_error(key if target else None, message)
+
+
+def show_conflict(form, exc: ConflictError) -> None:
+    """Keep what was typed, say what happened, and carry the revision now stored."""
+    form.add_error(None, str(exc))
+    form.add_error(None, _("What you typed is still in the form below. Saving it again replaces the other change."))
+    form.refresh_revision(type(exc.obj).objects.values_list("revision", flat=True).get(pk=exc.obj.pk))
+
+
+def trail(**filters) -> list[AuditEntry]:
+    """The latest audit entries of an object (by `party=`, `agreement=` or object type and id)."""
+    entries = list(AuditEntry.objects.filter(**filters).select_related("user", "agreement", "party")[:TRAIL_LENGTH])
+    link_commitments(entries)
+    return entries
+
+
+def link_commitments(entries) -> None:
+    """Give each audit entry about a commitment that commitment (`entry.commitment`), in one query."""
+    ids = [e.object_id for e in entries if e.object_type == "commitment" and e.object_id.isdigit()]
+    found = {str(c.pk): c for c in Commitment.objects.select_related("agreement").filter(pk__in=ids)}
+    for e in entries:
+        e.commitment = found.get(e.object_id) if e.object_type == "commitment" else None
+
+
+
+def render_list(request, page_template: str, results_template: str, ctx: dict):
+    """A list page, or only its results for the htmx request of its filter form."""
+    filters = ctx.get("filters")
+    ctx.setdefault("filtered", bool(filters is not None and any(filters.values().values())))
+    only_results = bool(request.htmx) and request.htmx.target == "results"
+    return render(request, results_template if only_results else page_template, ctx)
+
+
+def quiet(*forms) -> None:
+    """Show bound forms without judging them yet (after "add row": nobody has
+    pressed save). What was typed stays in the inputs."""
+    for form in forms:
+        if form is None:
+            continue
+        if isinstance(form, BaseFormSet):
+            form._errors, form._non_form_errors = [], form.error_class()
+            quiet(*form.forms)
+        else:
+            form._errors, form.cleaned_data = ErrorDict(), {}

@@ -1,0 +1,110 @@
+"""The dashboard, the search page, the audit log and the import page."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Q
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy
+
+from pacta.core.commitments import REGISTRY
+from pacta.core.models import (
+    Agreement,
+    AuditEntry,
+    Commitment,
+    GlossaryTerm,
+    ImportBatch,
+    NegotiationNote,
+    Party,
+)
+from pacta.front.filters import AuditFilter, current_title, search_q
+from pacta.front.listing import Column, Listing
+from pacta.front.templatetags.pacta_ui import audit_changes
+
+from .common import link_commitments, render_list
+
+SEARCH_LIMIT = 25
+
+
+@login_required
+def dashboard(request):
+    """Counts that link to the lists behind them."""
+    agreements = dict(Agreement.objects.values_list("status").annotate(n=Count("id")))
+    active = Commitment.objects.filter(removed_in__isnull=True)
+    evaluated = dict(active.exclude(evaluated_at=None).values_list("status").annotate(n=Count("id")))
+    parties = Party.objects.aggregate(
+        customers=Count("id", filter=Q(is_customer=True)), suppliers=Count("id", filter=Q(is_supplier=True)),
+        all=Count("id"),
+    )
+    return render(request, "front/dashboard.html", {
+        "parties": parties,
+        "agreement_counts": [(s, label, agreements.get(s, 0)) for s, label in Agreement.Status.choices],
+        "commitment_counts": [(s, label, evaluated.get(s, 0)) for s, label in Commitment.Status.choices],
+        "commitments_total": active.count(),
+        "not_evaluated": active.filter(evaluated_at=None).count(),
+    })
+
+
+def _types_matching(q: str) -> list[str]:
+    """Commitment types whose label (in the reader's language) or name contains the words."""
+    words = q.lower().split()
+    return [name for name, t in REGISTRY.items()
+            if all(w in str(t.label).lower() or w in name.replace("_", " ") for w in words)]
+
+
+@login_required
+def search(request):
+    q = request.GET.get("q", "").strip()
+    groups = []
+    if q:
+        commitments = Commitment.objects.select_related("agreement", "agreement__party").annotate(
+            title_now=current_title()
+        ).filter(search_q(q, ("key", "title_now")) | Q(type__in=_types_matching(q)))
+        groups = [
+            ("parties", gettext_lazy("Parties"), Party.objects.filter(search_q(q, ("code", "name")))),
+            ("agreements", gettext_lazy("Agreements"), Agreement.objects.select_related("party").filter(
+                search_q(q, ("reference", "title", "description")))),
+            ("commitments", gettext_lazy("Commitments"), commitments.order_by("agreement__reference", "key")),
+            ("notes", gettext_lazy("Negotiation notes"), NegotiationNote.objects.select_related("agreement").filter(
+                search_q(q, ("text", "participants")))),
+            ("glossary", gettext_lazy("Glossary"), GlossaryTerm.objects.select_related("agreement").filter(
+                search_q(q, ("term", "definition")))),
+        ]
+        groups = [{"name": name, "label": label, "count": qs.count(), "items": list(qs[:SEARCH_LIMIT])}
+                  for name, label, qs in groups]
+    return render(request, "front/search.html", {
+        "q": q, "groups": groups, "found": sum(g["count"] for g in groups), "limit": SEARCH_LIMIT,
+    })
+
+
+AUDIT_COLUMNS = [
+    Column(gettext_lazy("when"), lambda e: e.at),
+    Column(gettext_lazy("who"), lambda e: e.user and e.user.get_username()),
+    Column(gettext_lazy("action"), lambda e: e.action),
+    Column(gettext_lazy("object"), lambda e: e.object_repr),
+    Column(gettext_lazy("agreement"), lambda e: e.agreement and e.agreement.reference),
+    Column(gettext_lazy("party"), lambda e: e.party and e.party.code),
+    Column(gettext_lazy("changes"), lambda e: "; ".join(
+        f"{r['field']}: {r['old']} → {r['new']}" if "old" in r else f"{r['field']}: {r['detail']}"
+        for r in audit_changes(e))),
+]
+
+
+@login_required
+def audit_log(request):
+    filters = AuditFilter(request.GET)
+    qs = filters.apply(AuditEntry.objects.select_related("user", "agreement", "party"))
+    listing = Listing(request, qs, sorts={"at": ("at",)}, default="-at", per_page=100)
+    if listing.wants_csv:
+        return listing.csv("audit.csv", AUDIT_COLUMNS)
+    link_commitments(listing.page)
+    return render_list(request, "front/audit_log.html", "front/partials/audit_results.html",
+                       {"filters": filters, "listing": listing})
+
+
+
+@login_required
+def import_list(request):
+    """The recent imports (the upload forms come with the importers)."""
+    batches = ImportBatch.objects.select_related("user")[:50]
+    return render(request, "front/import.html", {"batches": batches})
