@@ -28,7 +28,7 @@ from django.utils.translation import gettext_noop, ngettext
 from pacta.lib.dates import DAY, UTC, end_of_day, is_date, local_date_expr, start_of_day, tzinfo
 
 from ._explain import Figures
-from ._scope import spec_table
+from ._scope import attach_terms, in_products, spec_table
 from .base import UTC_DATETIME, InstanceStatus, Spec
 
 Moment = dt.date | dt.datetime
@@ -86,7 +86,62 @@ def add_local_days(at: pl.Expr, days: pl.Expr, zones: Iterable[str]) -> pl.Expr:
     return by_zone(zones, make)
 
 
+def midnight_expr(day: pl.Expr, zones: Iterable[str]) -> pl.Expr:
+    """The first instant (UTC) of each local day, per row's `tz`."""
+    def make(tz: str) -> pl.Expr:
+        wall = day.cast(pl.Datetime("us"))
+        return wall.dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null").dt.convert_time_zone("UTC")
+    return by_zone(zones, make)
+
+
+def span_exprs(zones: Iterable[str], at: str = "at", date_only: str = "date_only", day: str = "day"
+               ) -> tuple[pl.Expr, pl.Expr]:
+    """(earliest, latest) instant a fact may have happened: its `at`, or the
+    whole local day of a date-only fact. Judging a fact by the end that favours
+    whoever had to act gives them the benefit of the doubt."""
+    first = midnight_expr(pl.col(day), zones)
+    last = midnight_expr(pl.col(day) + pl.duration(days=1), zones) - pl.duration(microseconds=1)
+    return (pl.when(pl.col(date_only)).then(first).otherwise(pl.col(at)),
+            pl.when(pl.col(date_only)).then(last).otherwise(pl.col(at)))
+
+
 FIRST = ["at", "date_only", "source", "id"]  # a deterministic order of facts, whatever the row order
+
+
+def deliveries(scoped: pl.DataFrame, terms: pl.DataFrame) -> pl.DataFrame:
+    """One row per delivery (the `delivery` facts of one `ref` at one moment),
+    judged by the terms in force on its day, for the commitment's products
+    (rows without a product count: they deliver the whole order), within validity.
+
+    `key`: the ref for its first delivery, "ref#2" for the second and so on;
+    the event id for a delivery without ref. `lo`/`hi`: its span (`span_exprs`).
+    """
+    rows = scoped.filter(pl.col("fact") == "delivery").with_columns(
+        pl.when(pl.col("ref").is_null()).then(pl.concat_str(["source", "id"], separator="\x00"))
+        .otherwise(pl.col("ref")).alias("group"),
+        pl.coalesce("ref", "id").alias("base"),
+    )
+    ordinal = (
+        rows.select("spec", "group", "base", "at", "date_only").unique()
+        .sort("spec", "group", "at", "date_only")
+        .with_columns(pl.int_range(1, pl.len() + 1).over("spec", "group").alias("n"))
+        .with_columns(pl.when(pl.col("n") == 1).then(pl.col("base"))
+                      .otherwise(pl.concat_str([pl.col("base"), pl.lit("#"), pl.col("n").cast(pl.Utf8)])).alias("key"))
+        .drop("base", "n")
+    )
+    in_scope = (
+        attach_terms(rows.join(ordinal, on=["spec", "group", "at", "date_only"]), terms)
+        .filter(~pl.col("removed"), pl.col("valid"), in_products() | pl.col("product").is_null())
+    )
+    zones = scoped["tz"].unique().to_list() or ["UTC"]
+    lo, hi = span_exprs(zones)
+    term_columns = [c for c in terms.columns if c not in ("spec", "effective_from", "products", "removed")]
+    return (
+        in_scope.group_by("spec", "key")
+        .agg(pl.col("ref", "at", "date_only", "day", "tz", "country", "role", "as_of_day", *term_columns).first())
+        .with_columns(lo.alias("lo"), hi.alias("hi"))
+        .sort("spec", "at", "key")
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -138,10 +193,7 @@ def local_moments(frame: pl.DataFrame, at: str, day: str, whole_day: str) -> lis
 
 def midnight_after_expr(day: pl.Expr, zones: Iterable[str]) -> pl.Expr:
     """The first instant (UTC) of the local day after `day`, per row's `tz`."""
-    def make(tz: str) -> pl.Expr:
-        wall = (day + pl.duration(days=1)).cast(pl.Datetime("us"))
-        return wall.dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null").dt.convert_time_zone("UTC")
-    return by_zone(zones, make)
+    return midnight_expr(day + pl.duration(days=1), zones)
 
 
 def passes_at_expr(at: str, day: str, whole_day: str, zones: Iterable[str]) -> pl.Expr:
@@ -236,6 +288,30 @@ def sentence(*parts: str) -> str:
     """Clauses joined into one sentence: "a; b; c."."""
     text = "; ".join(p for p in parts if p)
     return text + "." if text and not text.endswith(".") else text
+
+
+def tally(texts: Texts, spec: Spec, instances: list, *, none: str, counted: Callable[[int], str],
+          failed: Callable[[int], str], bad: frozenset = frozenset({InstanceStatus.BROKEN})) -> str:
+    """The summary of a commitment whose instances are simply kept or not:
+    "11 of 12 deliveries were announced; 10643 was not; 1 waived.".
+
+    `none`: the sentence when there is no instance yet (marked with
+    gettext_noop); `counted(n)` and `failed(n)`: the translated plural
+    templates with %(kept)s/%(n)s and %(keys)s (ngettext calls).
+    """
+    waived = waived_keys(spec, (i.key for i in instances))
+    judged = [i for i in instances if i.key not in waived and i.status != InstanceStatus.OPEN]
+    misses = [i.key for i in judged if i.status in bad]
+    parts = []
+    if not instances:
+        parts.append(texts.say(none))
+    if judged:
+        parts.append(counted(len(judged)) % {"kept": len(judged) - len(misses), "n": len(judged)})
+    if misses:
+        parts.append(failed(len(misses)) % {"keys": texts.keys(misses)})
+    if waived:
+        parts.append(texts.ngettext("%(n)s waived", "%(n)s waived", len(waived)) % {"n": len(waived)})
+    return sentence(*parts)
 
 
 def count_by_status(statuses: Iterable[InstanceStatus]) -> dict[InstanceStatus, int]:
