@@ -10,5 +10,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("accounts/", include("pacta.accounts.urls")),
     path("api/", include("pacta.api.urls")),
+    path("calendar/", include("pacta.front.feed_urls")),
     path("", include("pacta.front.urls")),
 ]

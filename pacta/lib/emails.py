@@ -87,9 +87,9 @@ def message_id(unique: str) -> str:
 
 
 def build(rendered: Rendered, to: str, *, unique: str) -> EmailMultiAlternatives:
-    msg = EmailMultiAlternatives(
-        rendered.subject, rendered.text, to=[to], headers={"Message-ID": message_id(unique), "Auto-Submitted": "auto-generated"}
-    )
+    headers = {"Message-ID": message_id(unique), "Auto-Submitted": "auto-generated",
+               "Content-Language": rendered.language}
+    msg = EmailMultiAlternatives(rendered.subject, rendered.text, to=[to], headers=headers)
     if rendered.html:
         msg.attach_alternative(rendered.html, "text/html")
     return msg

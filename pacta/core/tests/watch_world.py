@@ -116,6 +116,14 @@ class Inbox:
     recipients: list = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    refuse: set = field(default_factory=set)  # addresses answered with "550 no such user"
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.refuse:
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
     async def handle_DATA(self, server, session, envelope):
         with self.lock:
             self.messages.append(email.message_from_bytes(envelope.content, policy=email.policy.default))

@@ -1,0 +1,81 @@
+"""`pacta watch`: the watcher loop (Healthchecks' `sendalerts`); `--once` for cron.
+
+Each pass evaluates the commitments that are due, turns deviations into actions
+and alerts, queues reminders and weekly digests, and sends the outbox
+(pacta.core.watch.run_pass). Between passes with nothing to do it sleeps
+`--interval` seconds. SIGTERM or SIGINT lets the current pass finish its
+current step, then the loop ends with exit code 0. Any number of watchers may
+run against one PostgreSQL database.
+"""
+
+from __future__ import annotations
+
+import signal
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from pacta.core.watch import run_pass
+from pacta.lib import clock
+
+INTERVAL = 30.0
+
+
+class Command(BaseCommand):
+    help = _("Watch the commitments: evaluate what is due, open actions, send alerts, reminders and digests.")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stopping = False
+
+    def add_arguments(self, parser):
+        parser.add_argument("--once", action="store_true", help=_("Do one pass and exit (for cron)."))
+        parser.add_argument(
+            "--now",
+            metavar="MOMENT",
+            help=_("Judge as of this moment instead of the clock, e.g. 1998-05-06T18:00:00+02:00 "
+                   "(default: the PACTA_CLOCK setting, else now)."),
+        )
+        parser.add_argument(
+            "--interval",
+            type=float,
+            default=None,
+            help=_("Seconds to sleep when a pass found nothing to do (default: %(default)s).")
+            % {"default": getattr(settings, "PACTA_WATCH_INTERVAL", INTERVAL)},
+        )
+
+    def on_signal(self, signum, frame):
+        self.stdout.write(_("%(signal)s: finishing the current step, then stopping.") % {"signal": signal.strsignal(signum)})
+        self.stopping = True
+
+    def should_stop(self) -> bool:
+        return self.stopping
+
+    def sleep(self, seconds: float) -> None:
+        # Short naps, so that a signal ends the wait at once.
+        deadline = time.monotonic() + seconds
+        while not self.stopping and time.monotonic() < deadline:
+            time.sleep(min(0.2, max(deadline - time.monotonic(), 0)))
+
+    def handle(self, *args, once=False, now=None, interval=None, **options):
+        if now:
+            try:
+                clock.set_override(clock.parse_moment(now))
+            except ValueError as exc:
+                raise CommandError(_("--now: %(error)s") % {"error": exc}) from None
+        interval = interval if interval is not None else float(getattr(settings, "PACTA_WATCH_INTERVAL", INTERVAL))
+        signal.signal(signal.SIGTERM, self.on_signal)
+        signal.signal(signal.SIGINT, self.on_signal)
+        self.stdout.write(_("pacta watch is running, as of %(now)s.") % {"now": clock.now().isoformat()}
+                          if clock.is_overridden() else _("pacta watch is running."))
+        while not self.stopping:
+            report = run_pass(should_stop=self.should_stop)
+            if report:
+                self.stdout.write(_("pass: %(summary)s") % {"summary": report.summary()})
+            if once:
+                break
+            if not report:
+                self.sleep(interval)
+        self.stdout.write(_("pacta watch stopped."))
