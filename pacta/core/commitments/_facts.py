@@ -21,15 +21,17 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
+from decimal import Decimal
 
 import polars as pl
 from django.utils.translation import gettext_noop, ngettext
 
 from pacta.lib.dates import DAY, UTC, end_of_day, is_date, local_date_expr, start_of_day, tzinfo
+from pacta.lib.periods import period_label, period_of, period_start_expr
 
 from ._explain import Figures
 from ._scope import attach_terms, in_products, spec_table
-from .base import UTC_DATETIME, InstanceStatus, Spec
+from .base import UTC_DATETIME, InstanceStatus, Period, Spec
 
 Moment = dt.date | dt.datetime
 EPSILON = dt.timedelta(microseconds=1)
@@ -222,6 +224,69 @@ def waived_keys(spec: Spec, keys: Iterable[str]) -> set[str]:
 
 
 # ---------------------------------------------------------------------------
+# Target rates per period
+
+
+def period_counts(specs: Sequence[Spec], instances: pl.DataFrame, day: pl.Expr, key: str,
+                  period: Callable[[Spec], str]) -> pl.DataFrame:
+    """Per (commitment `spec`, `start` of a calendar period of `day`): instances
+    `judged` (kept, kept late or overdue), `on_time` (kept) and still `open`.
+    Waived instances (by `key`) are left out. `period(spec)` names each
+    commitment's period (year, quarter, month, week)."""
+    waived = pl.DataFrame([(i, k) for i, s in enumerate(specs) for k in s.waivers],
+                          schema={"spec": pl.Int64, key: pl.Utf8}, orient="row")
+    periods = pl.DataFrame({"spec": range(len(specs)), "period": [period(s) for s in specs]},
+                           schema={"spec": pl.Int64, "period": pl.Utf8})
+    start = by_zone([str(p) for p in Period], lambda p: period_start_expr(day, p), column="period")
+    status = pl.col("status")
+    return (
+        instances.join(waived, on=["spec", key], how="anti")
+        .join(periods, on="spec")
+        .with_columns(start.alias("start"))
+        .filter(pl.col("start").is_not_null())
+        .group_by("spec", "period", "start")
+        .agg(status.is_in(["kept", "kept_late", "overdue"]).sum().alias("judged"),
+             (status == "kept").sum().alias("on_time"), (status == "open").sum().alias("open"))
+        .sort("spec", "start")
+    )
+
+
+def period_rates(specs: Sequence[Spec], counts: pl.DataFrame) -> dict[int, list[dict]]:
+    """`period_counts` as figures per commitment, for charts and summaries:
+    period label, start, judged, on time, open, `rate` (percent, exact; None
+    when nothing was judged) and the `target_rate` in force on its first day."""
+    rates: dict[int, list[dict]] = {}
+    for index, period, start, judged, on_time, open_ in counts.iter_rows():
+        rates.setdefault(index, []).append({
+            "period": period_label(start, period), "start": start, "judged": judged, "on_time": on_time,
+            "open": open_, "rate": Decimal(on_time * 100) / judged if judged else None,
+            "target": getattr(specs[index].terms_on(start).params, "target_rate", None),
+        })
+    return rates
+
+
+def target_clause(periods: list[dict], texts: Texts) -> str:
+    """The latest judged period's on-time share against its target ("" without a target)."""
+    judged = [p for p in periods if p["rate"] is not None]
+    if not judged or judged[-1]["target"] is None:
+        return ""
+    last = judged[-1]
+    values = {"period": last["period"], "rate": texts.number(last["rate"]), "target": texts.number(last["target"])}
+    if last["rate"] < last["target"]:
+        return texts.say(gettext_noop("%(period)s: %(rate)s%% on time, below the target of %(target)s%%"), values)
+    return texts.say(gettext_noop("%(period)s: %(rate)s%% on time, target %(target)s%%"), values)
+
+
+def target_period_end(spec: Spec, as_of: dt.datetime) -> dt.datetime | None:
+    """When the target period running at `as_of` ends (None without a target)."""
+    params = spec.terms.params
+    if getattr(params, "target_rate", None) is None:
+        return None
+    _, end = period_of(as_of.astimezone(tzinfo(spec.timezone)).date(), str(params.period))
+    return start_of_day(end, spec.timezone)
+
+
+# ---------------------------------------------------------------------------
 # Texts
 
 
@@ -297,8 +362,15 @@ def tally(texts: Texts, spec: Spec, instances: list, *, none: str, counted: Call
 
     `none`: the sentence when there is no instance yet (marked with
     gettext_noop); `counted(n)` and `failed(n)`: the translated plural
-    templates with %(kept)s/%(n)s and %(keys)s (ngettext calls).
+    templates with %(kept)s/%(n)s and %(keys)s (ngettext calls); `bad`: the
+    statuses that count as not kept. Open instances are not counted.
     """
+    return sentence(*tally_parts(texts, spec, instances, none=none, counted=counted, failed=failed, bad=bad))
+
+
+def tally_parts(texts: Texts, spec: Spec, instances: list, *, none: str, counted: Callable[[int], str],
+                failed: Callable[[int], str], bad: frozenset = frozenset({InstanceStatus.BROKEN})) -> list[str]:
+    """The clauses of `tally`, for a summary that adds its own."""
     waived = waived_keys(spec, (i.key for i in instances))
     judged = [i for i in instances if i.key not in waived and i.status != InstanceStatus.OPEN]
     misses = [i.key for i in judged if i.status in bad]
@@ -311,7 +383,7 @@ def tally(texts: Texts, spec: Spec, instances: list, *, none: str, counted: Call
         parts.append(failed(len(misses)) % {"keys": texts.keys(misses)})
     if waived:
         parts.append(texts.ngettext("%(n)s waived", "%(n)s waived", len(waived)) % {"n": len(waived)})
-    return sentence(*parts)
+    return parts
 
 
 def count_by_status(statuses: Iterable[InstanceStatus]) -> dict[InstanceStatus, int]:

@@ -44,12 +44,9 @@ from pacta.lib.dates import (
     add_business_days_expr,
     days_late_expr,
     is_after_expr,
-    local_date,
     shift_date_for_pauses,
     shift_instant_for_pauses,
-    start_of_day,
 )
-from pacta.lib.periods import period_label, period_of, period_start_expr
 
 from ._facts import (
     FIRST,
@@ -62,7 +59,11 @@ from ._facts import (
     local_moments,
     next_days_late_change_expr,
     passes_at_expr,
+    period_counts,
+    period_rates,
     sentence,
+    target_clause,
+    target_period_end,
     waived_keys,
 )
 from ._fields import Percent, Positive
@@ -142,7 +143,8 @@ class OnTimeDelivery(CommitmentType):
         if not specs:
             return []
         orders = judge_orders(specs, events, as_of)
-        periods = _period_counts(specs, orders)
+        day = pl.coalesce("due_day", "done_day")  # an order without a due date counts when delivered
+        periods = period_counts(specs, orders, day, "ref", lambda s: str(s.terms.params.period))
         return _results(specs, orders, periods, as_of)
 
 
@@ -329,24 +331,6 @@ def _status(orders: pl.DataFrame, as_of: dt.datetime, zones: list[str]) -> pl.Da
     )
 
 
-def _period_counts(specs: list[Spec], orders: pl.DataFrame) -> pl.DataFrame:
-    """Orders judged and kept on time per (commitment, period of their due date), waived ones left out."""
-    waived = pl.DataFrame([(i, k) for i, s in enumerate(specs) for k in s.waivers],
-                          schema={"spec": pl.Int64, "ref": pl.Utf8}, orient="row")
-    periods = pl.DataFrame({"spec": range(len(specs)), "period": [str(s.terms.params.period) for s in specs]},
-                           schema={"spec": pl.Int64, "period": pl.Utf8})
-    day = pl.coalesce("due_day", "done_day")  # an order without a due date counts when delivered
-    start = by_zone([str(p) for p in Period], lambda p: period_start_expr(day, p), column="period")
-    return (
-        orders.filter(pl.col("status").is_in(_JUDGED)).join(waived, on=["spec", "ref"], how="anti")
-        .join(periods, on="spec")
-        .with_columns(start.alias("start"))
-        .group_by("spec", "period", "start")
-        .agg(pl.len().alias("judged"), (pl.col("status") == "kept").sum().alias("on_time"))
-        .sort("spec", "start")
-    )
-
-
 # ---------------------------------------------------------------------------
 # Instances, money and sentences
 
@@ -373,11 +357,11 @@ def _results(specs: list[Spec], orders: pl.DataFrame, periods: pl.DataFrame, as_
         if index in charges:
             _charge(specs[spec_i], *charges[index], inst, texts)
         instances[spec_i].append(inst)
-    rates = _rates(specs, periods)
+    rates = period_rates(specs, periods)
     results = []
     for index, spec in enumerate(specs):
         data = {"periods": rates.get(index, [])}
-        next_check = earliest([next_checks.get(index), _period_end(spec, as_of)], as_of)
+        next_check = earliest([next_checks.get(index), target_period_end(spec, as_of)], as_of)
         results.append(make_result(spec, instances[index], _summary(spec, instances[index], data, texts),
                                    next_check_at=next_check, data=data))
     return results
@@ -479,28 +463,6 @@ def penalty_amount(value: Decimal, days_late: int, penalty: Penalty) -> tuple[De
     return amount, False
 
 
-def _rates(specs: list[Spec], periods: pl.DataFrame) -> dict[int, list[dict]]:
-    """On-time share per period for charts and the summary, with each period's target."""
-    rates: dict[int, list[dict]] = {}
-    for row in periods.iter_rows(named=True):
-        spec = specs[row["spec"]]
-        target = spec.terms_on(row["start"]).params.target_rate
-        rate = Decimal(row["on_time"] * 100) / row["judged"]
-        rates.setdefault(row["spec"], []).append({
-            "period": period_label(row["start"], row["period"]), "start": row["start"],
-            "judged": row["judged"], "on_time": row["on_time"], "rate": rate, "target": target,
-        })
-    return rates
-
-
-def _period_end(spec: Spec, as_of: dt.datetime) -> dt.datetime | None:
-    """When the current target period ends (the summary then reports the next one)."""
-    if spec.terms.params.target_rate is None:
-        return None
-    _, end = period_of(local_date(as_of, False, spec.timezone), str(spec.terms.params.period))
-    return start_of_day(end, spec.timezone)
-
-
 def _summary(spec: Spec, instances: list[InstanceResult], data: dict, texts: Texts) -> str:
     """"11 of 12 orders were delivered on time; 10643 was late; 2 orders still to deliver."."""
     waived = waived_keys(spec, (i.key for i in instances))
@@ -524,21 +486,10 @@ def _summary(spec: Spec, instances: list[InstanceResult], data: dict, texts: Tex
                      % {"n": len(open_)})
     if not instances:
         parts.append(texts.say(gettext_noop("No orders yet")))
-    parts.append(_target_clause(data["periods"], texts))
+    parts.append(target_clause(data["periods"], texts))
     if waived:
         parts.append(texts.ngettext("%(n)s waived", "%(n)s waived", len(waived)) % {"n": len(waived)})
     return sentence(*parts)
-
-
-def _target_clause(periods: list[dict], texts: Texts) -> str:
-    """The latest period's on-time share against its target."""
-    if not periods or periods[-1]["target"] is None:
-        return ""
-    last = periods[-1]
-    values = {"period": last["period"], "rate": texts.number(last["rate"]), "target": texts.number(last["target"])}
-    if last["rate"] < last["target"]:
-        return texts.say(gettext_noop("%(period)s: %(rate)s%% on time, below the target of %(target)s%%"), values)
-    return texts.say(gettext_noop("%(period)s: %(rate)s%% on time, target %(target)s%%"), values)
 
 
 __all__ = ["OnTimeDelivery", "OnTimeDeliveryParams", "Penalty", "judge_orders", "penalty_amount"]
