@@ -17,7 +17,9 @@ Conventions (the engine's docs repeat them):
 - Elapsed time is local wall-clock time, in exact Decimal days: a period that
   started at local midnight of 1 January is 181 days old at local midnight of
   1 July, whatever daylight saving did in between. So the elapsed share is
-  (local moment - start) / (end - start), between 0 and 1.
+  (local moment - start) / (end - start), between 0 and 1, and the forecast
+  total x (end - start) / (local moment - start), computed from whole
+  microseconds with one division.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from pacta.lib.dates import tzinfo
 
 _MONTHS = {"year": 12, "quarter": 3, "month": 1}
 _DAY = dt.timedelta(days=1)
-_SECONDS_PER_DAY = Decimal(86400)
+_MICROS_PER_DAY = 86_400_000_000
 
 
 def add_months(day: dt.date, months: int) -> dt.date:
@@ -121,26 +123,29 @@ def period_label(start: dt.date, period: str, align: str = "calendar") -> str:
     return f"{iso.year}-W{iso.week:02d}"
 
 
-def elapsed_fraction(start: dt.date, end: dt.date, moment: dt.datetime, tz: str) -> Decimal:
-    """Share of the period `start`..`end` (end exclusive) elapsed at `moment`,
-    in local wall-clock time, exactly; 0 before the start and 1 from the end on."""
+def elapsed_time(start: dt.date, end: dt.date, moment: dt.datetime, tz: str) -> tuple[int, int]:
+    """(elapsed, length) of the period `start`..`end` (end exclusive) at
+    `moment`, in microseconds of local wall-clock time, exactly; elapsed is 0
+    before the start and the length from the end on."""
     local = moment.astimezone(tzinfo(tz)).replace(tzinfo=None)
-    elapsed = local - dt.datetime.combine(start, dt.time(0))
-    length = (end - start).days
-    if elapsed <= dt.timedelta(0):
-        return Decimal(0)
-    if elapsed >= dt.timedelta(days=length):
-        return Decimal(1)
-    seconds = Decimal(elapsed.days) * _SECONDS_PER_DAY + elapsed.seconds + Decimal(elapsed.microseconds) / 1_000_000
-    return seconds / (length * _SECONDS_PER_DAY)
+    length = (end - start).days * _MICROS_PER_DAY
+    elapsed = (local - dt.datetime.combine(start, dt.time(0))) // dt.timedelta(microseconds=1)
+    return min(max(elapsed, 0), length), length
 
 
-def forecast(total: Decimal, fraction: Decimal) -> Decimal | None:
-    """The total the period reaches at the same pace: total x length / elapsed
-    = total / elapsed share. None when no time has elapsed (no pace yet)."""
-    if fraction <= 0:
+def elapsed_fraction(start: dt.date, end: dt.date, moment: dt.datetime, tz: str) -> Decimal:
+    """Share of the period elapsed at `moment` (see `elapsed_time`), 0..1."""
+    elapsed, length = elapsed_time(start, end, moment, tz)
+    return Decimal(elapsed) / Decimal(length)
+
+
+def forecast(total: Decimal, elapsed: int, length: int) -> Decimal | None:
+    """The total the period reaches at the same pace: total x period length /
+    elapsed time (one division, so exact whenever the result is). None when no
+    time has elapsed (no pace yet)."""
+    if elapsed <= 0:
         return None
-    return total / fraction
+    return total * length / elapsed
 
 
 # ---------------------------------------------------------------------------
@@ -181,6 +186,7 @@ __all__ = [
     "add_months",
     "clip",
     "elapsed_fraction",
+    "elapsed_time",
     "forecast",
     "period_label",
     "period_of",

@@ -28,7 +28,7 @@ from django.utils.translation import gettext_noop
 from pydantic import Field
 
 from pacta.lib.dates import start_of_day, tzinfo
-from pacta.lib.periods import clip, elapsed_fraction, period_label, period_start_expr, periods_between
+from pacta.lib.periods import clip, elapsed_time, forecast, period_label, period_start_expr, periods_between
 
 from ._explain import Figures
 from ._scope import ParamColumns, as_of_day, basis_kind
@@ -53,7 +53,8 @@ class PeriodRow:
     end: dt.date  # first day after the period (clipped to the validity)
     key: str  # the instance key: "2025", "2025-Q2", "2025-03", "2025-W07" or the start date
     terms: TermsSegment  # the governing terms
-    fraction: Decimal  # elapsed share, 0..1
+    elapsed: int  # local wall-clock time elapsed, in microseconds (0..length)
+    length: int  # the period's length in microseconds
     tz: str
 
     @property
@@ -62,7 +63,17 @@ class PeriodRow:
 
     @property
     def ended(self) -> bool:
-        return self.fraction >= 1
+        return self.elapsed >= self.length
+
+    @property
+    def fraction(self) -> Decimal:
+        """The elapsed share, 0..1."""
+        return Decimal(self.elapsed) / Decimal(self.length)
+
+    def forecast(self, total: Decimal) -> Decimal | None:
+        """`total` at the period's end at the same pace (the total itself once it
+        ended; None when it has only just begun)."""
+        return total if self.ended else forecast(total, self.elapsed, self.length)
 
     @property
     def last_day(self) -> dt.date:
@@ -95,9 +106,14 @@ def period_rows(specs: Sequence[Spec], as_of: dt.datetime) -> list[PeriodRow]:
                 continue
             rows.append(PeriodRow(
                 pid=len(rows), spec=index, start=start, end=end, key=period_label(span[0], shape.period, shape.align),
-                terms=terms, fraction=elapsed_fraction(start, end, as_of, spec.timezone), tz=spec.timezone,
+                terms=terms, tz=spec.timezone, **_elapsed(start, end, as_of, spec.timezone),
             ))
     return rows
+
+
+def _elapsed(start: dt.date, end: dt.date, as_of: dt.datetime, tz: str) -> dict[str, int]:
+    elapsed, length = elapsed_time(start, end, as_of, tz)
+    return {"elapsed": elapsed, "length": length}
 
 
 def period_frame(specs: Sequence[Spec], rows: Sequence[PeriodRow], columns: ParamColumns,
@@ -186,10 +202,24 @@ def period_summary(instances: list[InstanceResult], figures: Figures) -> str:
                        {"keys": ", ".join(broken), "latest": instances[-1].explanation})
 
 
+def next_check(row: PeriodRow, total: Decimal, fc: Decimal | None, minimum: Decimal | None = None,
+               maximum: Decimal | None = None) -> dt.datetime:
+    """The running period's end, or earlier the moment its forecast crosses a
+    bound: with no new events the forecast total / elapsed share only falls,
+    reaching `minimum` at share total / minimum."""
+    crossings = []
+    if fc is not None and minimum and fc >= minimum:
+        crossings.append(total / minimum)
+    if fc is not None and maximum and fc > maximum >= total:
+        crossings.append(total / maximum)
+    later = [share for share in crossings if row.fraction < share < 1]
+    return row.moment_at(min(later)) if later else row.ends_at
+
+
 def latest_periods(rows: Sequence[PeriodRow]) -> dict[int, PeriodRow]:
     """Each commitment's latest period (the running one, or the last that ended)."""
     return {r.spec: r for r in rows}
 
 
 __all__ = ["PeriodParams", "PeriodRow", "cumulative_series", "daily_totals", "events_by_period", "latest_periods",
-           "period_frame", "period_summary", "period_rows"]
+           "next_check", "period_frame", "period_summary", "period_rows"]

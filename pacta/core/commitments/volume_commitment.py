@@ -39,6 +39,7 @@ from ._periods import (
     daily_totals,
     events_by_period,
     latest_periods,
+    next_check,
     period_frame,
     period_summary,
     period_rows,
@@ -59,7 +60,6 @@ from .base import (
     make_result,
     register,
 )
-from pacta.lib.periods import forecast
 
 ZERO = Decimal(0)
 
@@ -157,7 +157,7 @@ def _judge(row: PeriodRow, spec: Spec, total: Decimal, reached: dt.date | None,
            figures: Figures) -> tuple[InstanceResult, dt.datetime | None]:
     """One period's verdict and the next moment it can change without new events."""
     p = row.params
-    fc = total if row.ended else forecast(total, row.fraction)
+    fc = row.forecast(total)
     inst = InstanceResult(key=row.key, status=InstanceStatus.OPEN, due=row.last_day)
     inst.data = {"period": row.key, "start": row.start, "end": row.last_day, "measure": str(p.measure),
                  "total": total, "forecast": fc, "minimum": p.minimum, "maximum": p.maximum, "elapsed": row.fraction}
@@ -173,24 +173,11 @@ def _judge(row: PeriodRow, spec: Spec, total: Decimal, reached: dt.date | None,
     inst.health = Health.AT_RISK if below or above else Health.ON_TRACK
     if below and p.shortfall_fee:
         inst.money.append(_shortfall(spec, p.shortfall_fee * (p.minimum - fc), MoneyState.PROJECTED))
-    return inst, _next_check(row, total, fc)
+    return inst, next_check(row, total, fc, p.minimum, p.maximum)
 
 
 def _shortfall(spec: Spec, amount: Decimal, state: MoneyState) -> MoneyItem:
     return MoneyItem(MoneyKind.SHORTFALL, amount, spec.currency, buyer(spec.role), state)
-
-
-def _next_check(row: PeriodRow, total: Decimal, fc: Decimal | None) -> dt.datetime:
-    """The period's end, or earlier the moment its forecast crosses a bound:
-    with no new events the forecast total / elapsed share only falls."""
-    p = row.params
-    crossings = []
-    if fc is not None and p.minimum and fc >= p.minimum:
-        crossings.append(total / p.minimum)
-    if fc is not None and p.maximum and fc > p.maximum >= total:
-        crossings.append(total / p.maximum)
-    later = [share for share in crossings if row.fraction < share < 1]
-    return row.moment_at(min(later)) if later else row.ends_at
 
 
 def _sentence(row: PeriodRow, spec: Spec, total: Decimal, fc: Decimal | None, below: bool, above: bool,

@@ -43,7 +43,6 @@ from pydantic import Field, model_validator
 
 from pacta.lib.dates import start_of_day
 from pacta.lib.money import round_money
-from pacta.lib.periods import forecast
 
 from ._explain import Figures
 from ._fields import NonNegative, Percent
@@ -261,8 +260,8 @@ def _periods_by_spec(specs: Sequence[Spec], rows: Sequence[PeriodRow], totals: d
         volume = quantity if p.measure == Measure.QUANTITY else amount
         rebate = rebate_on(amount, volume, p)
         projected = rebate
-        if not row.ended and row.fraction > 0:
-            projected = rebate_on(forecast(amount, row.fraction), forecast(volume, row.fraction), p)
+        if row.elapsed > 0:
+            projected = rebate_on(row.forecast(amount), row.forecast(volume), p)
         by_spec.setdefault(row.spec, []).append(_Period(row, amount, volume, rebate, projected))
     for spec, found in by_spec.items():
         # What is owed is the rebate rounded to the currency's minor unit: paying that settles it.
@@ -390,7 +389,7 @@ def _data(period: _Period) -> dict:
     return {
         "period": row.key, "start": row.start, "end": row.last_day, "measure": str(p.measure), "mode": str(p.mode),
         "turnover": period.amount, "volume": period.volume,
-        "forecast": period.volume if row.ended else forecast(period.volume, row.fraction),
+        "forecast": row.forecast(period.volume),
         "accrued": period.rebate, "projected": period.projected, "rate": whole_rate(period.volume, p),
         "next_tier": {"from": tier.from_, "rate": tier.rate} if tier else None,
         "missing": tier.from_ - period.volume if tier else None,

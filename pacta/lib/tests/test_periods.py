@@ -8,6 +8,7 @@ from pacta.lib.periods import (
     add_months,
     clip,
     elapsed_fraction,
+    elapsed_time,
     forecast,
     period_label,
     period_of,
@@ -109,10 +110,19 @@ def test_elapsed_fraction_is_zero_before_and_one_after_the_period():
 
 
 def test_forecast_extrapolates_the_pace_to_the_whole_period():
+    day = 86_400_000_000
     # 4,100 units after 181 of 365 days: 4,100 x 365 / 181 = 8,267.955...
-    assert forecast(Decimal(4100), Decimal(181) / Decimal(365)) == Decimal(4100) / (Decimal(181) / Decimal(365))
-    assert round(forecast(Decimal(4100), Decimal(181) / Decimal(365))) == 8268
-    assert forecast(Decimal(10), Decimal(0)) is None
+    assert forecast(Decimal(4100), 181 * day, 365 * day) == Decimal(4100) * 365 / 181
+    assert round(forecast(Decimal(4100), 181 * day, 365 * day)) == 8268
+    # 300 after 30 of 91 days: exactly 910, no rounding left over from a share.
+    assert forecast(Decimal(300), 30 * day, 91 * day) == Decimal(910)
+    assert forecast(Decimal(10), 0, 365 * day) is None
+
+
+def test_elapsed_time_is_whole_microseconds_clamped_to_the_period():
+    moment = dt.datetime(2025, 1, 1, 0, 0, 1, tzinfo=dt.timezone.utc)
+    assert elapsed_time(D(2025, 1, 1), D(2025, 2, 1), moment, "UTC") == (1_000_000, 31 * 86_400_000_000)
+    assert elapsed_time(D(2025, 2, 1), D(2025, 3, 1), moment, "UTC") == (0, 28 * 86_400_000_000)
 
 
 DAYS = [D(2023, 12, 31), D(2024, 1, 1), D(2024, 2, 29), D(2024, 3, 14), D(2024, 3, 15), D(2024, 12, 31),
