@@ -239,7 +239,9 @@ def dashboard_figures(user=None, owner=None, party: Party | None = None, type: s
     today = clock.local_today(at=now)
     scope = Scope(owner, party, type or "")
     params = scope.params()
-    unassigned = open_actions(Scope(None, party, type or "")).filter(owner__isnull=True)
+    # Unassigned actions belong to nobody: with an owner filter, those on the commitments the owner answers for.
+    unassigned = open_actions(Scope(None, party, type or "")).filter(scope.commitment_q("commitment__"),
+                                                                     owner__isnull=True)
     figures: dict[str, Any] = {
         "now": now,
         "scope": {k: v for k, v in params.items() if v},
