@@ -195,7 +195,8 @@ def period_summary(instances: list[InstanceResult], figures: Figures) -> str:
     """A period commitment's sentence: the latest period's, after the earlier periods that broke."""
     if not instances:
         return figures.say(gettext_noop("No period has begun yet."))
-    broken = [i.key for i in instances[:-1] if i.status in (InstanceStatus.BROKEN, InstanceStatus.OVERDUE)]
+    broken = [i.key for i in instances[:-1]
+              if i.status in (InstanceStatus.BROKEN, InstanceStatus.OVERDUE, InstanceStatus.KEPT_LATE)]
     if not broken:
         return instances[-1].explanation
     return figures.say(gettext_noop("Breached before: %(keys)s. %(latest)s"),
