@@ -12,6 +12,7 @@ from typing import Any
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.utils.http import urlencode
+from django.utils.text import capfirst
 
 
 @dataclass
@@ -39,7 +40,7 @@ def csv_response(filename: str, columns: list[Column], rows: Iterable[Any]) -> H
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     writer = csv.writer(response)
-    writer.writerow([str(c.header) for c in columns])
+    writer.writerow([capfirst(str(c.header)) for c in columns])
     for row in rows:
         writer.writerow([_cell(c.value(row)) for c in columns])
     return response

@@ -5,6 +5,7 @@ import datetime as dt
 from types import SimpleNamespace
 
 import pytest
+from django.test import Client
 
 from pacta.core.actions.register import CommitmentData, do_create_agreement, do_create_party, do_update_agreement
 
@@ -47,6 +48,18 @@ def as_user(client, users):
     """A client signed in as one of the world's users: `as_user("olav")`."""
 
     def sign_in(name):
+        client.force_login(users[name])
+        return client
+
+    return sign_in
+
+
+@pytest.fixture
+def client_factory(users):
+    """A fresh client signed in as one of the world's users, for two people at once."""
+
+    def sign_in(name):
+        client = Client()
         client.force_login(users[name])
         return client
 

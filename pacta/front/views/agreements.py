@@ -285,34 +285,34 @@ def collapse(lines: list[tuple[str, str]]) -> list[dict]:
     """Diff lines in blocks: changes with a few unchanged lines around them; long
     unchanged stretches folded (the template shows them on request)."""
     blocks: list[dict] = []
-    run: list[tuple[str, str]] = []
 
-    def flush(at_start: bool, at_end: bool):
+    def add(fold: bool, part: list) -> None:
+        if not part:
+            return
+        if blocks and not fold and not blocks[-1]["fold"]:
+            blocks[-1]["lines"].extend(part)
+        else:
+            blocks.append({"fold": fold, "lines": list(part)})
+
+    def unchanged(run: list, at_start: bool, at_end: bool) -> None:
         head = [] if at_start else run[:CONTEXT_LINES]
         tail = [] if at_end else run[-CONTEXT_LINES:]
         middle = run[len(head): len(run) - len(tail)]
-        if len(middle) <= 1:
+        if len(middle) <= 1:  # folding one line saves nothing
             head, middle, tail = run, [], []
-        if head:
-            blocks.append({"fold": False, "lines": head})
-        if middle:
-            blocks.append({"fold": True, "lines": middle})
-        if tail:
-            blocks.append({"fold": False, "lines": tail})
+        add(False, head)
+        add(True, middle)
+        add(False, tail)
 
+    run: list[tuple[str, str]] = []
     for op, text in lines:
         if op == " ":
             run.append((op, text))
             continue
-        if run:
-            flush(at_start=not blocks, at_end=False)
-            run = []
-        if blocks and not blocks[-1]["fold"]:
-            blocks[-1]["lines"].append((op, text))
-        else:
-            blocks.append({"fold": False, "lines": [(op, text)]})
-    if run:
-        flush(at_start=not blocks, at_end=True)
+        unchanged(run, at_start=not blocks, at_end=False)
+        run = []
+        add(False, [(op, text)])
+    unchanged(run, at_start=not blocks, at_end=True)
     return blocks
 
 

@@ -117,7 +117,7 @@ def _commitment_form_page(request, agreement, type_name: str, commitment: Commit
         amendment = AmendmentForm(data) if amend else None
         if adding:
             quiet(form, params, amendment)
-        elif _all_valid(form, params, amendment):
+        elif _all_valid(form, params, amendment) and _key_is_free(form, agreement, editing):
             try:
                 saved = do_save_commitment(
                     agreement, form.commitment_data(type_name, params.params), acting_user=request.user,
@@ -142,6 +142,14 @@ def _commitment_form_page(request, agreement, type_name: str, commitment: Commit
         "agreement": agreement, "commitment": commitment, "type": REGISTRY[type_name], "type_name": type_name,
         "form": form, "params": params, "amendment": amendment,
     })
+
+
+def _key_is_free(form, agreement, editing: bool) -> bool:
+    """A new commitment needs its own id: the register saves by id and would change the existing one."""
+    if editing or not agreement.commitments.filter(key=form.cleaned_data["key"]).exists():
+        return True
+    form.add_error("key", _("This agreement has a commitment with this id already."))
+    return False
 
 
 def _all_valid(*forms) -> bool:
