@@ -83,6 +83,12 @@ def override(moment: dt.datetime) -> Iterator[dt.datetime]:
         set_override(previous)
 
 
+def as_of(value: str | None) -> contextlib.AbstractContextManager:
+    """A block in which the domain clock reads the ISO moment `value` (`--now` of a
+    command); no change when `value` is empty. Raises ValueError for a bad moment."""
+    return override(parse_moment(value)) if value else contextlib.nullcontext()
+
+
 def local_today(tz_name: str | None = None, at: dt.datetime | None = None) -> dt.date:
     """The domain's date in a time zone (default: the server's)."""
     moment = at or now()

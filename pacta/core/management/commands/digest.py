@@ -28,18 +28,18 @@ class Command(BaseCommand):
                             help=_("Only queue them; the watcher sends the outbox."))
 
     def handle(self, *args, user=(), now=None, no_send=False, **options):
-        if now:
-            try:
-                clock.set_override(clock.parse_moment(now))
-            except ValueError as exc:
-                raise CommandError(_("--now: %(error)s") % {"error": exc}) from None
+        try:
+            moment = clock.as_of(now)
+        except ValueError as exc:
+            raise CommandError(_("--now: %(error)s") % {"error": exc}) from None
         users = digest_recipients()
         if user:
             users = get_user_model().objects.filter(username__in=user, is_active=True)
             missing = sorted(set(user) - set(users.values_list("username", flat=True)))
             if missing:
                 raise CommandError(_("Unknown or inactive user: %(names)s") % {"names": ", ".join(missing)})
-        queued = queue_digests(clock.now(), any_day=True, users=users)
+        with moment:
+            queued = queue_digests(clock.now(), any_day=True, users=users)
         self.stdout.write(_("Queued %(count)s digest(s).") % {"count": queued})
         if not no_send:
             report = send_queued_mail()

@@ -60,14 +60,20 @@ class Command(BaseCommand):
             time.sleep(min(0.2, max(deadline - time.monotonic(), 0)))
 
     def handle(self, *args, once=False, now=None, interval=None, **options):
-        if now:
-            try:
-                clock.set_override(clock.parse_moment(now))
-            except ValueError as exc:
-                raise CommandError(_("--now: %(error)s") % {"error": exc}) from None
+        try:
+            moment = clock.as_of(now)
+        except ValueError as exc:
+            raise CommandError(_("--now: %(error)s") % {"error": exc}) from None
         interval = interval if interval is not None else float(getattr(settings, "PACTA_WATCH_INTERVAL", INTERVAL))
-        signal.signal(signal.SIGTERM, self.on_signal)
-        signal.signal(signal.SIGINT, self.on_signal)
+        previous = {sig: signal.signal(sig, self.on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
+        try:
+            with moment:
+                self.loop(once, interval)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
+
+    def loop(self, once: bool, interval: float) -> None:
         self.stdout.write(_("pacta watch is running, as of %(now)s.") % {"now": clock.now().isoformat()}
                           if clock.is_overridden() else _("pacta watch is running."))
         while not self.stopping:
