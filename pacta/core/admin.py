@@ -10,18 +10,23 @@ from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
+    Absence,
+    Action,
     Agreement,
     AgreementVersion,
     AuditEntry,
+    CalendarToken,
     ColumnMapping,
     Commitment,
     CommitmentTerms,
     Contact,
+    Deviation,
     Event,
     GlossaryTerm,
     ImportBatch,
     Instance,
     NegotiationNote,
+    OutboundMail,
     Party,
     Pause,
     Waiver,
@@ -161,6 +166,45 @@ class AuditEntryAdmin(ReadOnlyMixin, admin.ModelAdmin):
     search_fields = ("object_repr", "action", "user__username", "agreement__reference", "party__code")
     date_hierarchy = "at"
     list_select_related = ("user", "agreement", "party")
+
+
+@admin.register(Deviation)
+class DeviationAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("at", "commitment", "instance_key", "old_status", "new_status", "processed_at", "outcome")
+    list_filter = ("new_status", "outcome")
+    search_fields = ("instance_key", "commitment__key", "commitment__agreement__reference", "reason")
+    date_hierarchy = "at"
+    list_select_related = ("commitment", "commitment__agreement")
+
+
+@admin.register(Action)
+class ActionAdmin(admin.ModelAdmin):
+    list_display = ("title", "commitment", "instance_key", "owner", "routing", "status", "due_on")
+    list_filter = ("status", "routing")
+    search_fields = ("title", "instance_key", "commitment__key", "commitment__agreement__reference")
+    raw_id_fields = ("commitment", "owner", "meant_for", "opened_by", "closed_by", "waiver")
+    readonly_fields = ("revision", "created_at", "updated_at")
+    list_select_related = ("commitment", "commitment__agreement", "owner")
+
+
+@admin.register(Absence)
+class AbsenceAdmin(admin.ModelAdmin):
+    list_display = ("user", "start", "end", "note")
+    search_fields = ("user__username", "note")
+    raw_id_fields = ("user", "recorded_by")
+
+
+@admin.register(OutboundMail)
+class OutboundMailAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("created_at", "kind", "to", "subject", "status", "attempts", "sent_at")
+    list_filter = ("kind", "status")
+    search_fields = ("to", "subject")
+
+
+@admin.register(CalendarToken)
+class CalendarTokenAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("user", "hint", "created_at", "last_used_at", "revoked_at")
+    exclude = ("token_hash",)
 
 
 admin.site.site_header = _("pacta administration")

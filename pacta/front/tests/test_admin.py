@@ -9,7 +9,8 @@ from pacta.core import models
 
 @pytest.mark.parametrize("model", [
     models.Party, models.Agreement, models.AgreementVersion, models.Commitment, models.Event, models.Instance,
-    models.Waiver, models.Pause, models.ColumnMapping, models.ImportBatch, models.AuditEntry,
+    models.Waiver, models.Pause, models.ColumnMapping, models.ImportBatch, models.AuditEntry, models.Deviation,
+    models.Action, models.Absence, models.OutboundMail, models.CalendarToken,
 ])
 def test_the_admin_lists_every_core_model(world, as_user, model):
     assert admin.site.is_registered(model)
