@@ -84,7 +84,18 @@ def localize(naive: dt.datetime, tz: str) -> dt.datetime:
     occurrence; a time that does not exist (clocks go forward) is read with the
     offset before the change, which lands just after the gap.
     """
-    return naive.replace(tzinfo=tzinfo(tz), fold=0)
+    zone = tzinfo(tz)
+    # Through UTC, so that a time in the gap comes out as the real reading after it (02:30 -> 03:30).
+    return naive.replace(tzinfo=zone, fold=0).astimezone(UTC).astimezone(zone)
+
+
+def localize_expr(wall: pl.Expr, tz: str) -> pl.Expr:
+    """Polars version of `localize` for naive local times: the instants, in UTC."""
+    hour = pl.duration(hours=1)
+    exact = wall.dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null")
+    # A time in the gap: read an hour earlier (before the change) and add the hour back, as `localize` does.
+    gap = (wall - hour).dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null") + hour
+    return pl.coalesce(exact, gap).dt.convert_time_zone("UTC")
 
 
 def add_duration(at: dt.datetime, delta: dt.timedelta, tz: str) -> dt.datetime:
@@ -93,7 +104,8 @@ def add_duration(at: dt.datetime, delta: dt.timedelta, tz: str) -> dt.datetime:
     "P14D after Monday 09:00" is Monday 09:00 two weeks later even when the
     clocks changed in between; "PT1H" is always one real hour.
     """
-    days = dt.timedelta(days=delta.days)
+    sign = -1 if delta < dt.timedelta(0) else 1
+    days = sign * dt.timedelta(days=abs(delta).days)  # -PT1H is minus one hour, not minus a day plus 23 hours
     rest = delta - days
     if days:
         at = localize(at.astimezone(tzinfo(tz)).replace(tzinfo=None) + days, tz)
@@ -322,7 +334,7 @@ def add_working_time_expr(start: pl.Expr, duration: pl.Expr, hours: WorkingHours
     target = _working_position_expr(start, hours, tz, holidays) + duration.dt.total_microseconds()
     day = pl.lit(_EPOCH).dt.add_business_days(target // length, week_mask=mask, holidays=holidays, roll="forward")
     local = day.cast(pl.Datetime("us")) + pl.duration(microseconds=_wall_us(hours.start) + target % length)
-    return local.dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null").dt.convert_time_zone("UTC")
+    return localize_expr(local, tz)
 
 
 # ---------------------------------------------------------------------------

@@ -26,7 +26,20 @@ from decimal import Decimal
 import polars as pl
 from django.utils.translation import gettext_noop, ngettext
 
-from pacta.lib.dates import DAY, UTC, end_of_day, is_date, local_date_expr, start_of_day, tzinfo
+from pacta.lib.dates import (
+    DAY,
+    UTC,
+    days_late_expr,
+    end_of_day,
+    is_after_expr,
+    is_date,
+    local_date_expr,
+    localize_expr,
+    shift_date_for_pauses,
+    shift_instant_for_pauses,
+    start_of_day,
+    tzinfo,
+)
 from pacta.lib.periods import period_label, period_of, period_start_expr
 
 from ._explain import Figures
@@ -82,18 +95,13 @@ def local_day_of(at: str, zones: Iterable[str]) -> pl.Expr:
 
 def add_local_days(at: pl.Expr, days: pl.Expr, zones: Iterable[str]) -> pl.Expr:
     """Instants moved by whole days on each row's local clock (DST-correct)."""
-    def make(tz: str) -> pl.Expr:
-        wall = at.dt.convert_time_zone(tz).dt.replace_time_zone(None) + pl.duration(days=days)
-        return wall.dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null").dt.convert_time_zone("UTC")
-    return by_zone(zones, make)
+    return by_zone(zones, lambda tz: localize_expr(
+        at.dt.convert_time_zone(tz).dt.replace_time_zone(None) + pl.duration(days=days), tz))
 
 
 def midnight_expr(day: pl.Expr, zones: Iterable[str]) -> pl.Expr:
     """The first instant (UTC) of each local day, per row's `tz`."""
-    def make(tz: str) -> pl.Expr:
-        wall = day.cast(pl.Datetime("us"))
-        return wall.dt.replace_time_zone(tz, ambiguous="earliest", non_existent="null").dt.convert_time_zone("UTC")
-    return by_zone(zones, make)
+    return by_zone(zones, lambda tz: localize_expr(day.cast(pl.Datetime("us")), tz))
 
 
 def span_exprs(zones: Iterable[str], at: str = "at", date_only: str = "date_only", day: str = "day"
@@ -221,6 +229,101 @@ def earliest(moments: Iterable[dt.datetime | None], after: dt.datetime) -> dt.da
 
 def waived_keys(spec: Spec, keys: Iterable[str]) -> set[str]:
     return spec.waivers.intersection(keys) if spec.waivers else set()
+
+
+# ---------------------------------------------------------------------------
+# Pauses
+
+
+def pauses_before(pauses: Sequence[tuple], done: Moment | None, tz: str) -> tuple:
+    """The pauses that can move a deadline: all while it is not met, else those
+    that began before it was met (a pause declared afterwards changes nothing)."""
+    if done is None:
+        return tuple(pauses)
+    limit = end_of_day(done, tz) if is_date(done) else done
+    return tuple(p for p in pauses if p[0] < limit)
+
+
+def push_for_pauses(specs: Sequence[Spec], frame: pl.DataFrame, start: str,
+                    shift: Callable[..., dt.datetime | None] | None = None, extra: str | None = None) -> pl.DataFrame:
+    """`frame` with each deadline (`due_at`/`due_day`/`due_is_date`) pushed by the
+    pauses of its agreement that began before it was met (`done_*`), the clock
+    running from the instant column `start`; adds `suspended` (a running pause
+    holds it). Paused agreements are few: their rows are done one by one.
+
+    An instant deadline moves by the real paused time, unless `shift(spec,
+    start, due, pauses, value of column extra)` says otherwise."""
+    frame = frame.with_columns(pl.lit(False).alias("suspended"))
+    paused = [i for i, s in enumerate(specs) if s.pauses]
+    if not paused or frame.is_empty():
+        return frame
+    frame = frame.with_row_index("_row")
+    rows = []
+    picked = frame.filter(pl.col("spec").is_in(paused) & pl.col("due_day").is_not_null())
+    dones = local_moments(picked, "done_at", "done_day", "done_date_only")
+    values = picked.select("_row", "spec", start, "due_at", "due_day", "due_is_date",
+                           pl.col(extra) if extra else pl.lit(None).alias("_extra"))
+    for done, (row, spec_i, begin, due_at, due_day, due_is_date, more) in zip(dones, values.iter_rows()):
+        spec = specs[spec_i]
+        pauses = pauses_before(spec.pauses, done, spec.timezone)
+        if due_is_date:
+            day = shift_date_for_pauses(begin, due_day, pauses, spec.timezone)
+            rows.append((row, day, None, day is None))
+        else:
+            at = (shift(spec, begin, due_at, pauses, more) if shift else shift_instant_for_pauses(begin, due_at, pauses))
+            rows.append((row, at and at.astimezone(tzinfo(spec.timezone)).date(), at, at is None))
+    pushed = pl.DataFrame(rows, schema={"_row": pl.UInt32, "new_day": pl.Date, "new_at": UTC_DATETIME,
+                                        "held": pl.Boolean}, orient="row")
+    keep = pl.col("held").is_null() | pl.col("held")
+    return (
+        frame.join(pushed, on="_row", how="left", maintain_order="left")
+        .with_columns(pl.when(keep).then(pl.col("due_day")).otherwise(pl.col("new_day")).alias("due_day"),
+                      pl.when(keep).then(pl.col("due_at")).otherwise(pl.col("new_at")).alias("due_at"),
+                      pl.col("held").fill_null(False).alias("suspended"))
+        .drop("_row", "new_day", "new_at", "held")
+    )
+
+
+# ---------------------------------------------------------------------------
+# Verdicts
+
+
+def judge(frame: pl.DataFrame, as_of: dt.datetime, *, without_deadline: pl.Expr | None = None,
+          limit: tuple[str, str] = ("due_at", "due_day"), partial: pl.Expr | None = None) -> pl.DataFrame:
+    """`frame` with `status` and `days_late`, for rows with a deadline and maybe a fulfilment.
+
+    Columns read: the deadline `due_at`/`due_day`/`due_is_date` (instant,
+    local day, whether it is a whole day), the fulfilment
+    `done_at`/`done_day`/`done_date_only` (null: not done) and `as_of_day`.
+    `limit` names the instant and day columns that decide lateness (the due
+    date plus grace days, say); days late always count from the due date
+    (`pacta.lib.dates.days_late`, started days whole with `partial`). Rows
+    where `without_deadline` holds are `kept` once done, else `open`.
+    """
+    now = pl.lit(as_of).cast(UTC_DATETIME)
+    due = [pl.col("due_at"), pl.col("due_day"), pl.col("due_is_date")]
+    done = [pl.col("done_at"), pl.col("done_day"), pl.col("done_date_only")]
+    limit_at, limit_day = pl.col(limit[0]), pl.col(limit[1])
+    is_done = pl.col("done_at").is_not_null()
+    late = is_after_expr(*done, limit_at, limit_day, pl.col("due_is_date"))
+    passed = pl.when(pl.col("due_is_date")).then(pl.col("as_of_day") > limit_day).otherwise(now > limit_at)
+    status = (
+        pl.when(is_done & late).then(pl.lit("kept_late"))
+        .when(is_done).then(pl.lit("kept"))
+        .when(passed).then(pl.lit("overdue"))
+        .otherwise(pl.lit("open"))
+    )
+    if without_deadline is not None:
+        status = (pl.when(without_deadline).then(pl.when(is_done).then(pl.lit("kept")).otherwise(pl.lit("open")))
+                  .otherwise(status))
+    partial = pl.lit(False) if partial is None else partial
+    frame = frame.with_columns(status.alias("status"))
+    return frame.with_columns(
+        pl.when(pl.col("status") == "kept_late").then(days_late_expr(*due, *done, partial))
+        .when(pl.col("status") == "overdue").then(days_late_expr(*due, now, pl.col("as_of_day"), pl.lit(False), partial))
+        .when(pl.col("status") == "kept").then(0)
+        .alias("days_late"),
+    )
 
 
 # ---------------------------------------------------------------------------

@@ -42,10 +42,6 @@ from pydantic import Field
 
 from pacta.lib.dates import (
     add_business_days_expr,
-    days_late_expr,
-    is_after_expr,
-    shift_date_for_pauses,
-    shift_instant_for_pauses,
 )
 
 from ._facts import (
@@ -55,13 +51,16 @@ from ._facts import (
     by_zone,
     earliest,
     facts,
+    judge,
     local_day_of,
     local_moments,
     next_days_late_change_expr,
     passes_at_expr,
     period_counts,
     period_rates,
+    push_for_pauses,
     sentence,
+    span_exprs,
     target_clause,
     target_period_end,
     waived_keys,
@@ -175,8 +174,9 @@ def judge_orders(specs: list[Spec], events: pl.DataFrame, as_of: dt.datetime) ->
         .join(deliveries.group_by("spec", "ref").agg(pl.col("force_majeure").fill_null(False).any().alias("fm_delivery")),
               on=["spec", "ref"], how="left")
     )
-    orders = _due(orders)
-    orders = _shift_for_pauses(specs, orders, zones)
+    orders = _due(_delivered(orders))
+    lo, _ = span_exprs(zones, "order_at", "order_date_only", "order_day")
+    orders = push_for_pauses(specs, orders.with_columns(lo.alias("order_start")), "order_start")
     return _status(orders, as_of, zones)
 
 
@@ -246,8 +246,7 @@ def _due(orders: pl.DataFrame) -> pl.DataFrame:
         .otherwise(pl.col("line_due_day")).alias("due_day"),
         pl.when(lead).then(pl.lit(None, UTC_DATETIME)).otherwise(pl.col("line_due")).alias("due_at"),
         (lead | pl.col("line_due_is_date")).alias("due_is_date"),
-        pl.lit(False).alias("suspended"),
-    )
+        )
 
 
 def _years(orders: pl.DataFrame) -> range:
@@ -260,73 +259,31 @@ def _years(orders: pl.DataFrame) -> range:
     return range(first.year, last.year + 2 + reach // 200)
 
 
-def _shift_for_pauses(specs: list[Spec], orders: pl.DataFrame, zones: list[str]) -> pl.DataFrame:
-    """Push the due dates of orders under paused agreements (few; done one by one)."""
-    paused = [i for i, s in enumerate(specs) if s.pauses]
-    if not paused or orders.is_empty():
-        return orders
-    rows = []
-    for row in orders.filter(pl.col("spec").is_in(paused) & pl.col("due_day").is_not_null()).iter_rows(named=True):
-        spec = specs[row["spec"]]
-        if row["due_is_date"]:
-            day = shift_date_for_pauses(row["order_at"], row["due_day"], spec.pauses, spec.timezone)
-            rows.append((row["spec"], row["ref"], day, None, day is None))
-        else:
-            at = shift_instant_for_pauses(row["order_at"], row["due_at"], spec.pauses)
-            rows.append((row["spec"], row["ref"], None, at, at is None))
-    shifted = pl.DataFrame(rows, schema={"spec": pl.Int64, "ref": pl.Utf8, "new_day": pl.Date,
-                                         "new_at": UTC_DATETIME, "new_suspended": pl.Boolean}, orient="row")
-    return (
-        orders.join(shifted, on=["spec", "ref"], how="left")
-        .with_columns(
-            pl.when(pl.col("new_suspended").is_null() | pl.col("new_suspended")).then(pl.col("due_day"))
-            .when(pl.col("due_is_date")).then(pl.col("new_day")).otherwise(local_day_of("new_at", zones))
-            .alias("due_day"),
-            pl.when(pl.col("new_suspended").fill_null(True)).then(pl.col("due_at")).otherwise(pl.col("new_at"))
-            .alias("due_at"),
-            pl.col("new_suspended").fill_null(False).alias("suspended"),
-        )
-        .drop("new_day", "new_at", "new_suspended")
+def _delivered(orders: pl.DataFrame) -> pl.DataFrame:
+    """`done_*`: when the order was delivered completely (the earlier of a whole delivery and full coverage)."""
+    qty_done = pl.col("covered") == pl.col("products_ordered")
+    use_whole = pl.col("whole_at").is_not_null() & (~qty_done.fill_null(False) | (pl.col("whole_at") <= pl.col("pieces_at")))
+    return orders.with_columns(
+        pl.when(use_whole).then(pl.col("whole_" + c)).when(qty_done).then(pl.col("pieces_" + c)).alias("done_" + c)
+        for c in ("at", "date_only", "day")
     )
 
 
 def _status(orders: pl.DataFrame, as_of: dt.datetime, zones: list[str]) -> pl.DataFrame:
-    """Done, the deadline with grace, the status and days late of every order."""
+    """The deadline with grace, the status and days late of every order."""
     countries = orders["country"].unique().to_list() or [""]
     years = _years(orders)
     grace = pl.col("grace_days")
     working_grace = by_zone(countries, lambda c: add_business_days_expr(pl.col("due_day"), grace, c, years),
                             column="country")
-    now = pl.lit(as_of).cast(UTC_DATETIME)
-    qty_done = pl.col("covered") == pl.col("products_ordered")
-    use_whole = pl.col("whole_at").is_not_null() & (~qty_done.fill_null(False) | (pl.col("whole_at") <= pl.col("pieces_at")))
     orders = orders.with_columns(
-        *[pl.when(use_whole).then(pl.col("whole_" + c)).when(qty_done).then(pl.col("pieces_" + c)).alias("done_" + c)
-          for c in ("at", "date_only", "day")],
         pl.when(pl.col("business_days") & pl.col("due_is_date")).then(working_grace)
         .otherwise(pl.col("due_day") + pl.duration(days=grace)).alias("grace_day"),
         add_local_days(pl.col("due_at"), grace, zones).alias("grace_at"),
     )
-    due = [pl.col("due_at"), pl.col("due_day"), pl.col("due_is_date")]
-    done = [pl.col("done_at"), pl.col("done_day"), pl.col("done_date_only")]
-    has_due = pl.col("due_day").is_not_null() & ~pl.col("suspended")
-    late = is_after_expr(*done, pl.col("grace_at"), pl.col("grace_day"), pl.col("due_is_date"))
-    passed = pl.when(pl.col("due_is_date")).then(pl.col("as_of_day") > pl.col("grace_day")).otherwise(now > pl.col("grace_at"))
-    is_done = pl.col("done_at").is_not_null()
-    status = (
-        pl.when(~has_due).then(pl.when(is_done).then(pl.lit("kept")).otherwise(pl.lit("open")))
-        .when(is_done & late).then(pl.lit("kept_late"))
-        .when(is_done).then(pl.lit("kept"))
-        .when(passed).then(pl.lit("overdue"))
-        .otherwise(pl.lit("open"))
-    )
-    partial = pl.col("partial")
-    orders = orders.with_columns(status.alias("status"))
+    orders = judge(orders, as_of, without_deadline=pl.col("due_day").is_null() | pl.col("suspended"),
+                   limit=("grace_at", "grace_day"), partial=pl.col("partial"))
     return orders.with_columns(
-        pl.when(pl.col("status") == "kept_late").then(days_late_expr(*due, *done, partial))
-        .when(pl.col("status") == "overdue").then(days_late_expr(*due, now, pl.col("as_of_day"), pl.lit(False), partial))
-        .when(pl.col("status") == "kept").then(0)
-        .alias("days_late"),
         (pl.col("fm_order") | pl.col("fm_delivery").fill_null(False)).alias("force_majeure"),
     )
 

@@ -41,7 +41,6 @@ from pacta.lib.dates import (
     WorkingHours,
     add_working_time,
     add_working_time_expr,
-    days_late_expr,
     local_date,
     shift_for_pauses,
     shift_instant_for_pauses,
@@ -55,12 +54,14 @@ from ._facts import (
     Texts,
     earliest,
     facts,
+    judge,
     local_day_of,
     local_moments,
     next_days_late_change_expr,
     passes_at_expr,
     period_counts,
     period_rates,
+    push_for_pauses,
     sentence,
     span_exprs,
     tally_parts,
@@ -70,7 +71,6 @@ from ._facts import (
 from ._fields import BusinessHours, Duration, NonNegative, Percent
 from ._scope import attach_terms, seller, terms_table
 from .base import (
-    UTC_DATETIME,
     WEEKDAY_INDEX,
     CommitmentType,
     Health,
@@ -158,8 +158,7 @@ def judge_tickets(specs: list[Spec], events: pl.DataFrame, as_of: dt.datetime) -
     """One row per (commitment `spec`, ticket `ref`) with its deadline, answer, `status` and `days_late`."""
     scoped = facts(specs, events, as_of, lambda s: _FACTS).filter(pl.col("ref").is_not_null())
     zones = scoped["tz"].unique().to_list() or [specs[0].timezone]
-    _, latest = span_exprs(zones)
-    earliest_, _ = span_exprs(zones)
+    _, latest = span_exprs(zones)  # a date-only opening counts from the end of its day
     opened = (
         scoped.filter(pl.col("fact") == "opened").sort(FIRST)
         .group_by("spec", "ref")
@@ -170,13 +169,14 @@ def judge_tickets(specs: list[Spec], events: pl.DataFrame, as_of: dt.datetime) -
     opened = attach_terms(opened, terms_table(specs, _term_columns, _TERMS)).filter(~pl.col("removed"))
     answered = (
         scoped.filter(pl.col("fact") == "answered").join(opened.select("spec", "ref"), on=["spec", "ref"], how="semi")
-        .with_columns(earliest_.alias("answered"))
-        .sort("answered", *FIRST)
+        .sort(FIRST)
         .group_by("spec", "ref")
-        .agg(pl.col("answered", "at", "day", "date_only").first().name.prefix("a_"))
+        .agg(pl.col("at", "day", "date_only").first().name.prefix("a_"))
     )
-    tickets = opened.join(answered, on=["spec", "ref"], how="left")
-    tickets = _paused(specs, _deadlines(tickets))
+    tickets = _deadlines(opened.join(answered, on=["spec", "ref"], how="left")).rename(
+        {"deadline": "due_at", "a_at": "done_at", "a_day": "done_day", "a_date_only": "done_date_only"})
+    tickets = tickets.with_columns(local_day_of("due_at", zones).alias("due_day"), pl.lit(False).alias("due_is_date"))
+    tickets = push_for_pauses(specs, tickets, "start", paused_deadline, "seg")
     return _status(tickets, as_of, zones)
 
 
@@ -200,67 +200,29 @@ def _parse_hours(text: str, country: str) -> WorkingHours:
                         end=dt.time.fromisoformat(end), country=country)
 
 
-def _paused(specs: list[Spec], tickets: pl.DataFrame) -> pl.DataFrame:
-    """Push the deadlines of tickets under paused agreements (few; one by one)."""
-    paused = [i for i, s in enumerate(specs) if s.pauses]
-    tickets = tickets.with_columns(pl.lit(False).alias("suspended"))
-    if not paused:
-        return tickets
-    rows = []
-    for spec_i, ref, seg, start, deadline in (
-            tickets.filter(pl.col("spec").is_in(paused)).select("spec", "ref", "seg", "start", "deadline").iter_rows()):
-        spec = specs[spec_i]
-        params = spec.segments[seg].params
-        pushed = paused_deadline(start, deadline, params.within, working_hours(params, spec.country), spec)
-        rows.append((spec_i, ref, pushed, pushed is None))
-    shifted = pl.DataFrame(rows, schema={"spec": pl.Int64, "ref": pl.Utf8, "pushed": UTC_DATETIME,
-                                         "now_suspended": pl.Boolean}, orient="row")
-    return (
-        tickets.join(shifted, on=["spec", "ref"], how="left")
-        .with_columns(pl.when(pl.col("now_suspended").is_null()).then(pl.col("deadline"))
-                      .otherwise(pl.coalesce("pushed", "deadline")).alias("deadline"),
-                      pl.col("now_suspended").fill_null(False).alias("suspended"))
-        .drop("pushed", "now_suspended")
-    )
-
-
-def paused_deadline(start: dt.datetime, deadline: dt.datetime, within: dt.timedelta, hours: WorkingHours | None,
-                    spec: Spec) -> dt.datetime | None:
-    """A ticket's deadline with the clock stopped during the agreement's pauses
-    (only working time is paused under business hours); None while paused."""
+def paused_deadline(spec: Spec, start: dt.datetime, deadline: dt.datetime, pauses: tuple, seg: int) -> dt.datetime | None:
+    """A ticket's deadline with the clock stopped during `pauses` (only working
+    time is paused under business hours); None while a pause holds it."""
+    params: ResponseTimeParams = spec.segments[seg].params
+    hours = working_hours(params, spec.country)
     if hours is None:
-        return shift_instant_for_pauses(start, deadline, spec.pauses)
+        return shift_instant_for_pauses(start, deadline, pauses)
     tz = spec.timezone
 
     def worked(t: dt.datetime | None) -> dt.timedelta | None:
         return None if t is None else working_time_between(start, t, hours, tz)
 
-    budget = shift_for_pauses(dt.timedelta(0), within, [(worked(a), worked(b)) for a, b in spec.pauses])
+    budget = shift_for_pauses(dt.timedelta(0), params.within, [(worked(a), worked(b)) for a, b in pauses])
     return None if budget is None else add_working_time(start, budget, hours, tz)
 
 
 def _status(tickets: pl.DataFrame, as_of: dt.datetime, zones: list[str]) -> pl.DataFrame:
-    now = pl.lit(as_of).cast(UTC_DATETIME)
-    answered = pl.col("a_answered").is_not_null()
-    status = (
-        pl.when(answered & (pl.col("suspended") | (pl.col("a_answered") <= pl.col("deadline")))).then(pl.lit("kept"))
-        .when(answered).then(pl.lit("kept_late"))
-        .when(~pl.col("suspended") & (now > pl.col("deadline"))).then(pl.lit("overdue"))
-        .otherwise(pl.lit("open"))
-    )
-    tickets = tickets.with_columns(status.alias("status"), local_day_of("deadline", zones).alias("deadline_day"),
-                                   pl.lit(False).alias("instant"))
-    due = [pl.col("deadline"), pl.col("deadline_day"), pl.col("instant")]
-    tickets = tickets.with_columns(
-        pl.when(pl.col("status") == "kept_late")
-        .then(days_late_expr(*due, pl.col("a_at"), pl.col("a_day"), pl.col("a_date_only")))
-        .when(pl.col("status") == "overdue").then(days_late_expr(*due, now, pl.col("as_of_day"), pl.lit(False)))
-        .when(pl.col("status") == "kept").then(0)
-        .alias("days_late"))
+    """Status, days late and `next_at` of every ticket (`_facts.judge`)."""
+    tickets = judge(tickets, as_of, without_deadline=pl.col("suspended"))
     return tickets.with_columns(
-        pl.when(pl.col("status") == "open").then(passes_at_expr("deadline", "deadline_day", "instant", zones))
+        pl.when(pl.col("status") == "open").then(passes_at_expr("due_at", "due_day", "due_is_date", zones))
         .when(pl.col("status") == "overdue")
-        .then(next_days_late_change_expr("deadline", "instant", "days_late", pl.lit(False), zones))
+        .then(next_days_late_change_expr("due_at", "due_is_date", "days_late", pl.lit(False), zones))
         .alias("next_at"),
     ).sort("spec", "at", "ref")
 
@@ -278,8 +240,8 @@ def _results(specs: list[Spec], tickets: pl.DataFrame, as_of: dt.datetime) -> li
     tickets = _with_limits(texts, tickets)
     tickets = tickets.with_columns(_explanations(texts, tickets, zones).alias("text"))
     next_checks = dict(tickets.group_by("spec").agg(pl.col("next_at").min()).iter_rows())
-    dues = local_moments(tickets, "deadline", "deadline_day", "instant")
-    answers = local_moments(tickets, "a_at", "a_day", "a_date_only")
+    dues = local_moments(tickets, "due_at", "due_day", "due_is_date")
+    answers = local_moments(tickets, "done_at", "done_day", "done_date_only")
     instances: list[list[InstanceResult]] = [[] for _ in specs]
     columns = [tickets[c].to_list() for c in ("spec", "ref", "status", "days_late", "text")]
     for due, done, (spec_i, ref, status, days, text) in zip(dues, answers, zip(*columns)):
@@ -339,11 +301,11 @@ def _with_limits(texts: Texts, tickets: pl.DataFrame) -> pl.DataFrame:
 
 
 def _explanations(texts: Texts, tickets: pl.DataFrame, zones: list[str]) -> pl.Expr:
-    formatted = texts.dates(tickets["day"].to_list() + tickets["a_day"].to_list() + tickets["deadline_day"].to_list())
+    formatted = texts.dates(tickets["day"].to_list() + tickets["done_day"].to_list() + tickets["due_day"].to_list())
     args = {
         "opened": texts.moment_expr(formatted, "at", "day", "date_only", zones),
-        "answered": texts.moment_expr(formatted, "a_at", "a_day", "a_date_only", zones),
-        "due": texts.moment_expr(formatted, "deadline", "deadline_day", "instant", zones),
+        "answered": texts.moment_expr(formatted, "done_at", "done_day", "done_date_only", zones),
+        "due": texts.moment_expr(formatted, "due_at", "due_day", "due_is_date", zones),
         "limit": pl.col("limit"),
     }
     status = pl.col("status")

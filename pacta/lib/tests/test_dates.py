@@ -279,3 +279,15 @@ def test_an_instant_deadline_moves_by_the_real_paused_time_over_the_dst_night():
     pause = (at(2025, 3, 29, 12), at(2025, 3, 30, 12))
     shifted = shift_instant_for_pauses(at(2025, 3, 28, 12), at(2025, 4, 1, 12), [pause])
     assert shifted == at(2025, 4, 1, 12) + dt.timedelta(hours=23)
+
+
+def test_a_negative_duration_goes_back_the_same_way():
+    assert add_duration(at(2025, 3, 31, 9), -dt.timedelta(days=2), AMS) == at(2025, 3, 29, 9)  # over the DST night
+    assert add_duration(at(2025, 3, 30, 3, 30), -dt.timedelta(hours=1), AMS) == at(2025, 3, 30, 1, 30)
+
+
+def test_a_local_time_in_the_dst_gap_is_read_as_the_moment_after_it():
+    from pacta.lib.dates import localize
+
+    assert localize(dt.datetime(2025, 3, 30, 2, 30), AMS) == at(2025, 3, 30, 3, 30)
+    assert localize(dt.datetime(2025, 3, 30, 2, 30), AMS).isoformat() == "2025-03-30T03:30:00+02:00"
