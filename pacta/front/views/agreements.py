@@ -13,8 +13,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from pacta.core.actions.register import (
-    ConflictError,
-    RegisterError,
     do_add_note,
     do_create_agreement,
     do_save_glossary,
@@ -28,13 +26,15 @@ from pacta.front.forms import AgreementForm, AmendmentForm, GlossaryFormSet, Not
 from pacta.front.listing import Column, Listing
 
 from .common import (
+    FAILED,
+    all_valid,
+    amendment_info,
+    attempt,
     get_agreement,
     get_rw_agreement,
-    place_errors,
     quiet,
     render_list,
     require_change,
-    show_conflict,
     trail,
 )
 
@@ -151,12 +151,9 @@ def agreement_create(request):
     form = AgreementForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         c = form.cleaned_data
-        try:
-            agreement = do_create_agreement(acting_user=request.user, party=c["party"], valid_from=c["valid_from"],
-                                            **form.fields_for_register())
-        except RegisterError as exc:
-            place_errors(exc.errors, [form])
-        else:
+        agreement = attempt(lambda: do_create_agreement(
+            acting_user=request.user, party=c["party"], valid_from=c["valid_from"], **form.fields_for_register()), form)
+        if agreement is not FAILED:
             messages.success(request, _("The agreement %(ref)s was created as a draft.") % {"ref": agreement})
             return redirect(agreement)
     return render(request, "front/agreement_form.html", {"form": form, "agreement": None})
@@ -169,19 +166,13 @@ def agreement_edit(request, reference):
     data = request.POST or None
     form = AgreementForm(data, instance=Agreement.objects.get(pk=agreement.pk))
     amendment = AmendmentForm(data) if needs_amendment(agreement) else None
-    if request.method == "POST" and form.is_valid() and (amendment is None or amendment.is_valid()):
-        try:
-            agreement = do_update_agreement(
-                agreement, acting_user=request.user, expected_revision=form.cleaned_data["revision"],
-                amendment=amendment.version_info() if amendment else None, **form.fields_for_register(),
-            )
-        except ConflictError as exc:
-            show_conflict(form, exc)
-        except RegisterError as exc:
-            place_errors(exc.errors, [form, amendment], whole={"amendment": amendment})
-        else:
-            messages.success(request, _("The agreement %(ref)s was saved.") % {"ref": agreement})
-            return redirect(agreement)
+    if request.method == "POST" and all_valid(form, amendment):
+        saved = attempt(lambda: do_update_agreement(
+            agreement, acting_user=request.user, expected_revision=form.cleaned_data["revision"],
+            amendment=amendment_info(amendment), **form.fields_for_register()), form, amendment)
+        if saved is not FAILED:
+            messages.success(request, _("The agreement %(ref)s was saved.") % {"ref": saved})
+            return redirect(saved)
     return render(request, "front/agreement_form.html", {"form": form, "agreement": agreement,
                                                          "amendment": amendment})
 
@@ -195,17 +186,12 @@ def agreement_status(request, reference, status):
         raise Http404(_("This status change is not possible from here."))
     form = RevisionForm(request.POST or None, initial={"revision": agreement.revision})
     if request.method == "POST" and form.is_valid():
-        try:
-            do_update_agreement(agreement, acting_user=request.user,
-                                expected_revision=form.cleaned_data["revision"], status=status)
-        except ConflictError as exc:
-            show_conflict(form, exc)
-        except RegisterError as exc:
-            place_errors(exc.errors, [form])
-        else:
+        saved = attempt(lambda: do_update_agreement(agreement, acting_user=request.user,
+                                                    expected_revision=form.cleaned_data["revision"], status=status), form)
+        if saved is not FAILED:
             messages.success(request, _("%(ref)s is now %(status)s.")
-                             % {"ref": agreement, "status": agreement.get_status_display()})
-            return redirect(agreement)
+                             % {"ref": saved, "status": saved.get_status_display()})
+            return redirect(saved)
     return render(request, "front/confirm.html", {
         "title": _("%(action)s %(ref)s?") % {"action": transition.button, "ref": agreement},
         "explanation": transition.explanation, "form": form, "button": transition.button,
@@ -231,16 +217,11 @@ def glossary_edit(request, reference):
         amendment = AmendmentForm(data) if needs_amendment(agreement) else None
         if adding:
             quiet(formset, form, amendment)
-        elif formset.is_valid() and form.is_valid() and (amendment is None or amendment.is_valid()):
-            try:
-                do_save_glossary(agreement, formset.glossary(), acting_user=request.user,
-                                 expected_revision=form.cleaned_data["revision"],
-                                 amendment=amendment.version_info() if amendment else None)
-            except ConflictError as exc:
-                show_conflict(form, exc)
-            except RegisterError as exc:
-                place_errors(exc.errors, [form, amendment], whole={"amendment": amendment})
-            else:
+        elif all_valid(formset, form, amendment):
+            saved = attempt(lambda: do_save_glossary(
+                agreement, formset.glossary(), acting_user=request.user,
+                expected_revision=form.cleaned_data["revision"], amendment=amendment_info(amendment)), form, amendment)
+            if saved is not FAILED:
                 messages.success(request, _("The glossary was saved."))
                 return redirect(agreement.get_absolute_url() + "#glossary")
     else:
@@ -259,16 +240,12 @@ def note_add(request, reference):
     agreement = get_rw_agreement(request, reference)
     form = NoteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            do_add_note(agreement, acting_user=request.user, **form.cleaned_data)
-        except RegisterError as exc:
-            place_errors(exc.errors, [form])
-        else:
-            if request.htmx:
-                form = NoteForm()  # the note is in the list; the form is ready for the next one
-            else:
-                messages.success(request, _("The note was added."))
-                return redirect(agreement.get_absolute_url() + "#notes")
+        note = attempt(lambda: do_add_note(agreement, acting_user=request.user, **form.cleaned_data), form)
+        if note is not FAILED and request.htmx:
+            form = NoteForm()  # the note is in the list; the form is ready for the next one
+        elif note is not FAILED:
+            messages.success(request, _("The note was added."))
+            return redirect(agreement.get_absolute_url() + "#notes")
     ctx = {"agreement": agreement, "notes": agreement.notes.select_related("author"), "note_form": form,
            "can_edit": True}
     return render(request, "front/partials/notes.html" if request.htmx else "front/note_form.html", ctx)

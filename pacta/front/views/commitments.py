@@ -12,8 +12,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from pacta.core.actions.register import (
-    ConflictError,
-    RegisterError,
     do_remove_commitment,
     do_save_commitment,
     do_update_commitment_operations,
@@ -29,13 +27,15 @@ from pacta.front.params_forms import describe_params, params_form
 
 from .agreements import needs_amendment
 from .common import (
+    FAILED,
+    all_valid,
+    amendment_info,
+    attempt,
     get_commitment,
     get_rw_agreement,
     get_rw_commitment,
-    place_errors,
     quiet,
     render_list,
-    show_conflict,
     trail,
 )
 
@@ -117,20 +117,12 @@ def _commitment_form_page(request, agreement, type_name: str, commitment: Commit
         amendment = AmendmentForm(data) if amend else None
         if adding:
             quiet(form, params, amendment)
-        elif _all_valid(form, params, amendment) and _key_is_free(form, agreement, editing):
-            try:
-                saved = do_save_commitment(
-                    agreement, form.commitment_data(type_name, params.params), acting_user=request.user,
-                    expected_revision=form.cleaned_data["revision"],
-                    amendment=amendment.version_info() if amendment else None,
-                )
-            except ConflictError as exc:
-                show_conflict(form, exc)
-            except RegisterError as exc:
-                if "amendment" in exc.errors and amendment is None:
-                    amendment = AmendmentForm()
-                place_errors(exc.errors, [form, amendment], params_form=params, whole={"amendment": amendment})
-            else:
+        elif all_valid(form, params, amendment) and _key_is_free(form, agreement, editing):
+            saved = attempt(lambda: do_save_commitment(
+                agreement, form.commitment_data(type_name, params.params), acting_user=request.user,
+                expected_revision=form.cleaned_data["revision"], amendment=amendment_info(amendment),
+            ), form, amendment, params_form=params)
+            if saved is not FAILED:
                 messages.success(request, _("The commitment %(key)s was saved.") % {"key": saved.key})
                 return redirect(saved)
     else:
@@ -150,10 +142,6 @@ def _key_is_free(form, agreement, editing: bool) -> bool:
         return True
     form.add_error("key", _("This agreement has a commitment with this id already."))
     return False
-
-
-def _all_valid(*forms) -> bool:
-    return all([f.is_valid() for f in forms if f is not None])  # a list: every form shows its errors
 
 
 def _common_initial(request, agreement, commitment: Commitment | None) -> dict:
@@ -192,12 +180,10 @@ def commitment_operations(request, reference, key):
     initial = {"revision": commitment.revision, **{n: getattr(commitment, n) for n in OperationsForm.OPERATIONS}}
     form = OperationsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            do_update_commitment_operations(commitment, acting_user=request.user,
-                                            expected_revision=form.cleaned_data["revision"], **form.operations())
-        except ConflictError as exc:
-            show_conflict(form, exc)
-        else:
+        saved = attempt(lambda: do_update_commitment_operations(
+            commitment, acting_user=request.user, expected_revision=form.cleaned_data["revision"],
+            **form.operations()), form)
+        if saved is not FAILED:
             messages.success(request, _("The commitment %(key)s was saved.") % {"key": commitment.key})
             return redirect(commitment)
     return render(request, "front/commitment_operations.html", {"commitment": commitment, "form": form,
@@ -214,15 +200,11 @@ def commitment_remove(request, reference, key):
     data = request.POST or None
     form = RevisionForm(data, initial={"revision": agreement.revision})
     amendment = AmendmentForm(data) if needs_amendment(agreement) else None
-    if request.method == "POST" and _all_valid(form, amendment):
-        try:
-            do_remove_commitment(commitment, acting_user=request.user, expected_revision=form.cleaned_data["revision"],
-                                 amendment=amendment.version_info() if amendment else None)
-        except ConflictError as exc:
-            show_conflict(form, exc)
-        except RegisterError as exc:
-            place_errors(exc.errors, [form, amendment], whole={"amendment": amendment})
-        else:
+    if request.method == "POST" and all_valid(form, amendment):
+        removed = attempt(lambda: do_remove_commitment(
+            commitment, acting_user=request.user, expected_revision=form.cleaned_data["revision"],
+            amendment=amendment_info(amendment)), form, amendment)
+        if removed is not FAILED:
             messages.success(request, _("The commitment %(key)s was removed.") % {"key": commitment.key})
             return redirect(agreement)
     explanation = (
@@ -243,11 +225,9 @@ def instance_waive(request, reference, key, instance):
     instance = get_object_or_404(Instance, commitment=commitment, key=instance)
     form = WaiverForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
-            do_waive_instance(commitment, instance.key, acting_user=request.user, **form.cleaned_data)
-        except RegisterError as exc:
-            place_errors(exc.errors, [form])
-        else:
+        waiver = attempt(lambda: do_waive_instance(commitment, instance.key, acting_user=request.user,
+                                                   **form.cleaned_data), form)
+        if waiver is not FAILED:
             messages.success(request, _("The waiver of %(instance)s was recorded.") % {"instance": instance.key})
             return redirect(commitment.get_absolute_url() + "#instances")
     return render(request, "front/waiver_form.html", {"commitment": commitment, "instance": instance, "form": form,

@@ -9,11 +9,13 @@ from django.forms.utils import ErrorDict
 from django.shortcuts import get_object_or_404, render
 from django.utils.translation import gettext as _
 
-from pacta.core.actions.register import ConflictError
+from pacta.core.actions.register import ConflictError, RegisterError, VersionInfo
 from pacta.core.models import Agreement, AuditEntry, Commitment, Party
 from pacta.core.permissions import can_change
+from pacta.front.forms import AmendmentForm
 
 TRAIL_LENGTH = 10
+FAILED = object()  # what `attempt` returns when the register refused the write
 
 
 def require_change(request, obj=None) -> None:
@@ -76,6 +78,32 @@ def place_errors(errors: dict[str, list[str]], forms: list, params_form=None, wh
             else:
                 target = next((f for f in forms if f is not None and key in f.fields), None)
                 (target or forms[0]).add_error(key if target else None, message)
+
+
+def all_valid(*forms) -> bool:
+    """Validate every form given (None: not on the page), so that each shows its errors."""
+    return all([f.is_valid() for f in forms if f is not None])
+
+
+def amendment_info(form: AmendmentForm | None) -> VersionInfo | None:
+    return form.version_info() if form is not None else None
+
+
+def attempt(write, *forms, params_form=None):
+    """Run one register write and return its result, or FAILED when it was refused.
+
+    A conflict is told on the first form (the one that carries the revision);
+    the register's other errors go next to their fields (`place_errors`);
+    "amendment" to the amendment form. Nothing typed is lost.
+    """
+    try:
+        return write()
+    except ConflictError as exc:
+        show_conflict(forms[0], exc)
+    except RegisterError as exc:
+        amendment = next((f for f in forms if isinstance(f, AmendmentForm)), None)
+        place_errors(exc.errors, list(forms), params_form, whole={"amendment": amendment})
+    return FAILED
 
 
 def show_conflict(form, exc: ConflictError) -> None:

@@ -11,8 +11,6 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from pacta.core.actions.register import (
-    ConflictError,
-    RegisterError,
     do_create_party,
     do_delete_contact,
     do_save_contact,
@@ -24,7 +22,7 @@ from pacta.front.filters import PartyFilter
 from pacta.front.forms import ContactForm, PartyForm
 from pacta.front.listing import Column, Listing
 
-from .common import get_party, get_rw_party, place_errors, render_list, require_change, show_conflict, trail
+from .common import FAILED, attempt, get_party, get_rw_party, render_list, require_change, trail
 
 PARTY_SORTS = {
     "name": ("name",),
@@ -77,12 +75,8 @@ def party_create(request):
     require_change(request)
     form = PartyForm(request.POST or None, initial={"spoc": request.user, "is_customer": True})
     if request.method == "POST" and form.is_valid():
-        fields = form.fields_for_register()
-        try:
-            party = do_create_party(acting_user=request.user, **fields)
-        except RegisterError as exc:
-            place_errors(exc.errors, [form])
-        else:
+        party = attempt(lambda: do_create_party(acting_user=request.user, **form.fields_for_register()), form)
+        if party is not FAILED:
             messages.success(request, _("The party %(party)s was created.") % {"party": party})
             return redirect(party)
     return render(request, "front/party_form.html", {"form": form, "party": None})
@@ -95,17 +89,12 @@ def party_edit(request, code):
     # The form works on its own copy: the register compares the stored party with the new values.
     form = PartyForm(request.POST or None, instance=Party.objects.get(pk=party.pk))
     if request.method == "POST" and form.is_valid():
-        fields = form.fields_for_register()
-        try:
-            party = do_update_party(party, acting_user=request.user,
-                                    expected_revision=form.cleaned_data["revision"], **fields)
-        except ConflictError as exc:
-            show_conflict(form, exc)
-        except RegisterError as exc:
-            place_errors(exc.errors, [form])
-        else:
-            messages.success(request, _("The party %(party)s was saved.") % {"party": party})
-            return redirect(party)
+        saved = attempt(lambda: do_update_party(party, acting_user=request.user,
+                                                expected_revision=form.cleaned_data["revision"],
+                                                **form.fields_for_register()), form)
+        if saved is not FAILED:
+            messages.success(request, _("The party %(party)s was saved.") % {"party": saved})
+            return redirect(saved)
     return render(request, "front/party_form.html", {"form": form, "party": party})
 
 
