@@ -19,7 +19,7 @@ Rules (documented in the engine's docs):
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -31,8 +31,8 @@ from pacta.lib.dates import start_of_day, tzinfo
 from pacta.lib.periods import clip, elapsed_time, forecast, period_label, period_start_expr, periods_between
 
 from ._explain import Figures
-from ._scope import ParamColumns, as_of_day, basis_kind
-from .base import Align, Basis, InstanceResult, InstanceStatus, Params, Period, Spec, TermsSegment
+from ._scope import ParamColumns, as_of_day, basis_kind, paused_gc, table
+from .base import Align, Basis, InstanceResult, InstanceStatus, Params, Period, Result, Spec, TermsSegment, make_result
 
 
 class PeriodParams(Params):
@@ -120,15 +120,17 @@ def period_frame(specs: Sequence[Spec], rows: Sequence[PeriodRow], columns: Para
                  schema: dict[str, pl.DataType]) -> pl.DataFrame:
     """The periods as a frame: `pid`, `spec`, `start`, `basis_kind`, `products`
     and the governing terms' columns extracted by `columns`."""
-    data = [
-        {"pid": r.pid, "spec": r.spec, "start": r.start,
-         "basis_kind": basis_kind(r.params.basis, specs[r.spec].role),
-         "products": list(r.terms.products), **columns(r.terms)}
-        for r in rows
-    ]
-    full = {"pid": pl.Int64, "spec": pl.Int64, "start": pl.Date, "basis_kind": pl.Utf8,
-            "products": pl.List(pl.Utf8), **schema}
-    return pl.DataFrame(data, schema=full, orient="row") if data else pl.DataFrame(schema=full)
+    extracted: dict[int, dict] = {}  # periods under the same terms share their columns
+    data = []
+    for r in rows:
+        terms_columns = extracted.get(id(r.terms))
+        if terms_columns is None:
+            terms_columns = extracted[id(r.terms)] = columns(r.terms)
+        data.append({"pid": r.pid, "spec": r.spec, "start": r.start,
+                     "basis_kind": basis_kind(r.params.basis, specs[r.spec].role),
+                     "products": r.terms.products, **terms_columns})
+    return table(data, {"pid": pl.Int64, "spec": pl.Int64, "start": pl.Date, "basis_kind": pl.Utf8,
+                        "products": pl.List(pl.Utf8), **schema})
 
 
 def _shape_table(specs: Sequence[Spec], as_of: dt.datetime) -> pl.DataFrame:
@@ -191,6 +193,37 @@ def cumulative_series(daily: pl.DataFrame, pids: Sequence[int]) -> dict[int, dic
     return series
 
 
+Judge = Callable[[PeriodRow, Spec, Figures], tuple[InstanceResult, "dt.datetime | None"]]
+
+
+def period_results(specs: Sequence[Spec], rows: Sequence[PeriodRow], daily: pl.DataFrame,
+                   judge: Judge) -> list[Result]:
+    """The Results of period commitments, Python objects built only now:
+    `judge(row, spec, figures)` gives each period's instance and the next
+    moment it can change without new events; the latest period's figures and
+    running total by day (`daily`, see `daily_totals`) go into the data for
+    the chart."""
+    latest = latest_periods(rows)
+    series = cumulative_series(daily, [r.pid for r in latest.values()])
+    with paused_gc():
+        figures = Figures()
+        instances: dict[int, list[InstanceResult]] = {}
+        checks: dict[int, dt.datetime] = {}
+        for row in rows:
+            inst, check = judge(row, specs[row.spec], figures)
+            instances.setdefault(row.spec, []).append(inst)
+            if check is not None:
+                checks[row.spec] = check
+        results = []
+        for index, spec in enumerate(specs):
+            found = instances.get(index, [])
+            row = latest.get(index)
+            data = {**found[-1].data, "series": series.get(row.pid, {"days": [], "totals": []})} if row else {}
+            results.append(make_result(spec, found, period_summary(found, figures), next_check_at=checks.get(index),
+                                       data=data))
+        return results
+
+
 def period_summary(instances: list[InstanceResult], figures: Figures) -> str:
     """A period commitment's sentence: the latest period's, after the earlier periods that broke."""
     if not instances:
@@ -223,4 +256,4 @@ def latest_periods(rows: Sequence[PeriodRow]) -> dict[int, PeriodRow]:
 
 
 __all__ = ["PeriodParams", "PeriodRow", "cumulative_series", "daily_totals", "events_by_period", "latest_periods",
-           "next_check", "period_frame", "period_summary", "period_rows"]
+           "next_check", "period_frame", "period_results", "period_summary", "period_rows"]

@@ -118,11 +118,28 @@ def terms_table(specs: Sequence[Spec], columns: ParamColumns, schema: dict[str, 
         for seg_index, seg in enumerate(spec.segments):
             rows.append({
                 "spec": index, "effective_from": dt.date.min if seg_index == 0 else seg.effective_from,
-                "seg": seg_index, "removed": seg.removed, "products": list(seg.products), **columns(seg),
+                "seg": seg_index, "removed": seg.removed, "products": seg.products, **columns(seg),
             })
-    full_schema = {"spec": pl.Int64, "effective_from": pl.Date, "seg": pl.Int64, "removed": pl.Boolean,
-                   "products": pl.List(pl.Utf8), **schema}
-    return pl.DataFrame(rows, schema=full_schema, orient="row") if rows else pl.DataFrame(schema=full_schema)
+    return table(rows, {"spec": pl.Int64, "effective_from": pl.Date, "seg": pl.Int64, "removed": pl.Boolean,
+                        "products": pl.List(pl.Utf8), **schema})
+
+
+_SEP = "\x1f"  # joins product codes for a fast conversion into a list column
+
+
+def table(rows: Sequence[dict[str, Any]], schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """A frame from row dictionaries, built column by column (row-wise
+    construction is slow for thousands of rows); a `products` value (a tuple
+    of product codes) becomes a list column through one joined string."""
+    columns = {name: [r[name] for r in rows] for name in schema}
+    plain = {name: dtype for name, dtype in schema.items() if name != "products"}
+    frame = pl.DataFrame({name: columns[name] for name in plain}, schema=plain)
+    if "products" not in schema:
+        return frame
+    joined = pl.Series("products", [_SEP.join(p) for p in columns["products"]], dtype=pl.Utf8)
+    products = (pl.when(pl.col("products") == "").then(pl.lit([], dtype=pl.List(pl.Utf8)))
+                .otherwise(pl.col("products").str.split(_SEP)).alias("products"))
+    return frame.with_columns(joined).with_columns(products).select(list(schema))
 
 
 def attach_terms(frame: pl.DataFrame, terms: pl.DataFrame, day: str = "day") -> pl.DataFrame:
@@ -170,5 +187,6 @@ __all__ = [
     "scoped_events",
     "seller",
     "spec_table",
+    "table",
     "terms_table",
 ]

@@ -29,22 +29,19 @@ import polars as pl
 from django.utils.translation import gettext_lazy as _, gettext_noop
 from pydantic import Field
 
-
 from ._explain import Figures
 from ._fields import NonNegative, Positive
 from ._periods import (
     PeriodParams,
     PeriodRow,
-    cumulative_series,
     daily_totals,
     events_by_period,
-    latest_periods,
     next_check,
     period_frame,
+    period_results,
     period_rows,
-    period_summary,
 )
-from ._scope import buyer, in_products, paused_gc, scoped_events
+from ._scope import buyer, in_products, scoped_events
 from .base import (
     DECIMAL,
     CommitmentType,
@@ -56,7 +53,6 @@ from .base import (
     MoneyState,
     Result,
     Spec,
-    make_result,
     register,
 )
 
@@ -135,26 +131,11 @@ class ConditionalPrice(CommitmentType):
         frame = events_by_period(scoped_events(specs, events, as_of, kinds), specs, as_of, periods)
         daily = _quantities(frame, periods)
         totals, corrections = _reached(daily), _corrections(frame)
-        latest = latest_periods(rows)
-        series = cumulative_series(daily, [r.pid for r in latest.values()])
-        with paused_gc():
-            figures = Figures()
-            instances: dict[int, list[InstanceResult]] = {}
-            checks: dict[int, dt.datetime] = {}
-            for row in rows:
-                inst, check = _judge(row, specs[row.spec], totals.get(row.pid, (ZERO, None)),
-                                     corrections.get(row.pid, (ZERO, 0, 0)), figures)
-                instances.setdefault(row.spec, []).append(inst)
-                if check is not None:
-                    checks[row.spec] = check
-            results = []
-            for index, spec in enumerate(specs):
-                found = instances.get(index, [])
-                row = latest.get(index)
-                data = {**found[-1].data, "series": series.get(row.pid, {"days": [], "totals": []})} if row else {}
-                results.append(make_result(spec, found, period_summary(found, figures),
-                                           next_check_at=checks.get(index), data=data))
-            return results
+
+        def judge(row: PeriodRow, spec: Spec, figures: Figures):
+            return _judge(row, spec, totals.get(row.pid, (ZERO, None)), corrections.get(row.pid, (ZERO, 0, 0)), figures)
+
+        return period_results(specs, rows, daily, judge)
 
 
 def _judge(row: PeriodRow, spec: Spec, reached: tuple[Decimal, dt.date | None],

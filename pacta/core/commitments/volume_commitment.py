@@ -35,16 +35,14 @@ from ._fields import NonNegative
 from ._periods import (
     PeriodParams,
     PeriodRow,
-    cumulative_series,
     daily_totals,
     events_by_period,
-    latest_periods,
     next_check,
     period_frame,
-    period_summary,
+    period_results,
     period_rows,
 )
-from ._scope import buyer, in_products, paused_gc, scoped_events
+from ._scope import buyer, in_products, scoped_events
 from .base import (
     DECIMAL,
     CommitmentType,
@@ -57,7 +55,6 @@ from .base import (
     MoneyState,
     Result,
     Spec,
-    make_result,
     register,
 )
 
@@ -125,32 +122,12 @@ class VolumeCommitment(CommitmentType):
         frame = events_by_period(scoped_events(specs, events, as_of, kinds), specs, as_of, periods)
         daily = _volume(frame, periods)
         totals = _totals(daily)
-        latest = latest_periods(rows)
-        series = cumulative_series(daily, [r.pid for r in latest.values()])
-        with paused_gc():
-            return _results(specs, rows, totals, latest, series)
 
+        def judge(row: PeriodRow, spec: Spec, figures: Figures):
+            total, reached = totals.get(row.pid, (ZERO, None))
+            return _judge(row, spec, total, reached, figures)
 
-def _results(specs: list[Spec], rows: list[PeriodRow], totals: dict, latest: dict, series: dict) -> list[Result]:
-    """Python objects, only now: one InstanceResult per period, one Result per commitment."""
-    figures = Figures()
-    instances: dict[int, list[InstanceResult]] = {}
-    checks: dict[int, dt.datetime] = {}
-    for row in rows:
-        total, reached = totals.get(row.pid, (ZERO, None))
-        inst, check = _judge(row, specs[row.spec], total, reached, figures)
-        instances.setdefault(row.spec, []).append(inst)
-        if check is not None:
-            checks[row.spec] = check
-    results = []
-    for index, spec in enumerate(specs):
-        found = instances.get(index, [])
-        row = latest.get(index)
-        # The page draws the latest period: its figures, bounds and running total by day.
-        data = {**found[-1].data, "series": series.get(row.pid, {"days": [], "totals": []})} if row else {}
-        results.append(make_result(spec, found, period_summary(found, figures), next_check_at=checks.get(index),
-                                   data=data))
-    return results
+        return period_results(specs, rows, daily, judge)
 
 
 def _judge(row: PeriodRow, spec: Spec, total: Decimal, reached: dt.date | None,

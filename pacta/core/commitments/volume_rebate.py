@@ -50,7 +50,6 @@ from ._periods import (
     PeriodParams,
     PeriodRow,
     cumulative_series,
-    daily_totals,
     events_by_period,
     latest_periods,
     period_frame,
