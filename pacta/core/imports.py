@@ -1120,9 +1120,6 @@ def _parse_products(c: _Reader) -> tuple[str, ...]:
 
 def _parse_params(c: _Reader, type_name: str) -> Params | None:
     data = {k: v for k, v in c.data.items() if k not in COMMITMENT_KEYS}
-    naive = list(_naive_datetimes(data, ()))
-    for path in naive:
-        c.doc.error(c.path + path, ".".join(map(str, path)), _("A timestamp needs an offset such as +01:00."))
     params, errors = validate_params(type_name, data)
     reported: dict[tuple[int, str], str] = {}
     for err in errors:
@@ -1138,18 +1135,7 @@ def _parse_params(c: _Reader, type_name: str) -> Params | None:
         reported[(c.doc.line(c.path + path), fieldname)] = err.message
     for (line, fieldname), message in reported.items():
         c.doc.issues.append(ImportIssue(c.doc.filename, line, fieldname, message))
-    return None if naive else params
-
-
-def _naive_datetimes(value: Any, path: tuple) -> Iterable[tuple]:
-    if isinstance(value, dt.datetime) and value.tzinfo is None:
-        yield path
-    elif isinstance(value, dict):
-        for k, v in value.items():
-            yield from _naive_datetimes(v, path + (k,))
-    elif isinstance(value, list):
-        for i, v in enumerate(value):
-            yield from _naive_datetimes(v, path + (i,))
+    return params
 
 
 def _value_at(data: Any, path: tuple) -> Any:

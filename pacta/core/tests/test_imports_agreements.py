@@ -151,11 +151,6 @@ def test_it_reports_every_problem_at_the_line_of_its_key():
                 penalty:
                   per_days: 0
                 colour: blue
-              - id: review
-                type: deadline
-                title: Price review
-                kind: attestation
-                due: 2025-03-01T10:00:00
         """) == [
         "agreements.yaml:2: id: Use letters, digits, '-', '_' and '.' only, starting with a letter or digit: ALFKI 2025.",
         "agreements.yaml:4: role: Choose one of: customer, supplier.",
@@ -173,8 +168,16 @@ def test_it_reports_every_problem_at_the_line_of_its_key():
         "agreements.yaml:21: penalty.percent: This field is required.",
         "agreements.yaml:22: penalty.per_days: Must be at least 1.",
         "agreements.yaml:23: colour: Unknown field.",
-        "agreements.yaml:28: due: A timestamp needs an offset such as +01:00.",
     ]
+
+
+def test_a_due_time_without_an_offset_is_left_to_the_agreements_clock():
+    [doc] = parse("""\
+        agreements:
+          - {id: A-1, party: A, role: customer, currency: EUR, timezone: Europe/Oslo, valid_from: 2025-01-01,
+             commitments: [{id: r, type: deadline, title: Review, kind: attestation, due: 2025-03-01T10:00:00}]}
+        """)
+    assert doc.commitments[0].params.due == dt.datetime(2025, 3, 1, 10, 0)
 
 
 def test_it_reports_missing_keys_at_the_line_of_their_agreement():
