@@ -11,7 +11,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from pacta.core.commitments import REGISTRY
+from pacta.core.dashboard import money_at_stake
 from pacta.core.models import Agreement, Commitment, CommitmentTerms, Party
+from pacta.core.routing import responsible_q
 
 from .forms import Form, date_widget
 
@@ -56,7 +58,11 @@ class FilterForm(Form):
         super().__init__(data if data else None, **kwargs)
 
     def values(self) -> dict:
-        return self.cleaned_data if self.is_bound and self.is_valid() else {}
+        """The filters that are set and valid (an invalid one is ignored, and says why)."""
+        if not self.is_bound:
+            return {}
+        self.is_valid()
+        return self.cleaned_data
 
 
 class PartyFilter(FilterForm):
@@ -100,19 +106,29 @@ class AgreementFilter(FilterForm):
 
 
 class CommitmentFilter(FilterForm):
+    """The commitments list. Its parameters are the dashboard's vocabulary
+    (pacta.core.dashboard): `owner` is a username ("none": nobody) and means
+    the person who answers for the commitment; `money`, `currency` and
+    `payer` narrow to the commitments with that money at stake."""
+
     q = search_field(_("Search"), _("Id or words of the title."))
     type = forms.ChoiceField(label=_("type"), required=False)
     status = forms.ChoiceField(label=_("status"), required=False,
                                choices=[("", _("all")), *Commitment.Status.choices])
-    executor = forms.ModelChoiceField(label=_("executed by"), required=False, queryset=None)
+    owner = forms.ChoiceField(label=_("answered for by"), required=False)
     party = forms.CharField(label=_("party"), required=False, help_text=_("The party's code."))
     role = forms.ChoiceField(label=_("role"), required=False, choices=ROLE_CHOICES)
     removed = forms.BooleanField(label=_("include removed"), required=False)
+    money = forms.CharField(required=False, widget=forms.HiddenInput)
+    currency = forms.CharField(required=False, widget=forms.HiddenInput)
+    payer = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["type"].choices = [("", _("all")), *type_choices()]
-        self.fields["executor"].queryset = get_user_model().objects.filter(is_active=True).order_by("username")
+        users = get_user_model().objects.filter(is_active=True).order_by("username")
+        self.fields["owner"].choices = [("", _("anybody")), ("none", _("nobody")),
+                                        *((u.get_username(), str(u)) for u in users)]
 
     def apply(self, qs: QuerySet) -> QuerySet:
         v = self.values()
@@ -121,15 +137,29 @@ class CommitmentFilter(FilterForm):
             qs = qs.filter(type=v["type"])
         if v.get("status"):
             qs = qs.filter(status=v["status"])
-        if v.get("executor"):
-            qs = qs.filter(owner=v["executor"])
+        if v.get("owner") == "none":
+            qs = qs.filter(owner__isnull=True, agreement__owner__isnull=True, agreement__party__spoc__isnull=True)
+        elif v.get("owner"):
+            qs = qs.filter(responsible_q(get_user_model().objects.get(username=v["owner"])))
         if v.get("party"):
             qs = qs.filter(agreement__party__code__iexact=v["party"].strip())
         if v.get("role"):
             qs = qs.filter(agreement__role=v["role"])
         if not v.get("removed"):
             qs = qs.filter(removed_in__isnull=True)
+        if v.get("money"):
+            qs = qs.filter(pk__in=self._with_money(qs, v["money"], v.get("currency"), v.get("payer")))
         return qs
+
+    @staticmethod
+    def _with_money(qs: QuerySet, kind: str, currency: str, payer: str) -> set[int]:
+        """The commitments with unpaid money of this kind (and currency and payer) at stake, as the dashboard adds it up."""
+        ids: set[int] = set()
+        for line in money_at_stake(qs):
+            if line["kind"] == kind and (not currency or line["currency"] == currency) \
+                    and (not payer or line["payer"] == payer):
+                ids |= line["commitments"]
+        return ids
 
 
 class AuditFilter(FilterForm):

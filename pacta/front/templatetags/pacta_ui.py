@@ -19,6 +19,7 @@ from django.utils.http import urlencode
 
 from pacta.core.commitments import REGISTRY
 from pacta.core.permissions import can_change
+from pacta.core.routing import responsible_for
 from pacta.front import formatting
 from pacta.front.labels import MONEY_KINDS, MONEY_STATES, PAYERS, audit_action, status_word
 
@@ -43,6 +44,12 @@ def commitment_state(commitment) -> str:
     if commitment.evaluated_at is None:
         return "not_evaluated"
     return commitment.status
+
+
+@register.filter
+def answered_by(commitment):
+    """Who answers for a commitment: its executor, else the agreement's owner, else the party's point of contact."""
+    return responsible_for(commitment)
 
 
 @register.filter

@@ -186,3 +186,22 @@ def test_the_list_answers_which_customers_have_a_call_before_delivery_promise(wo
     assert rows[0][:3] == ["Agreement", "Party", "Party name"]
     assert rows[1][:7] == ["ALFKI-2025", "ALFKI", "Alfreds Futterkiste", "customer", "call-ahead",
                            "notice_before_delivery", "Call one hour before each delivery"]
+
+
+def test_the_list_takes_the_dashboards_owner_the_one_who_answers_for_it(world, as_user, users):
+    client = as_user("vera")
+    # Nobody executes call-ahead and the agreement has no owner: the party's point of contact answers for it.
+    assert "call-ahead" in client.get(reverse("front:commitments"), {"owner": "olav"}).text
+    assert "call-ahead" not in client.get(reverse("front:commitments"), {"owner": "nina"}).text
+    assert "call-ahead" not in client.get(reverse("front:commitments"), {"owner": "none"}).text
+
+
+def test_the_list_takes_the_dashboards_money_at_stake(world, as_user):
+    commitment = world.commitment
+    commitment.money = [{"kind": "penalty", "amount": "52.50", "currency": "EUR", "payer": "us", "state": "due"}]
+    commitment.save()
+    client = as_user("vera")
+    at_stake = client.get(reverse("front:commitments"), {"money": "penalty", "currency": "EUR", "payer": "us"})
+    assert [c.key for c in at_stake.context["listing"].page] == ["call-ahead"]
+    paid_by_them = client.get(reverse("front:commitments"), {"money": "penalty", "payer": "them"})
+    assert list(paid_by_them.context["listing"].page) == []

@@ -20,6 +20,7 @@ from pacta.core.actions.register import (
 from pacta.core.commitments import REGISTRY
 from pacta.core.models import Commitment, Instance
 from pacta.core.permissions import can_change
+from pacta.core.routing import responsible_for
 from pacta.front.filters import CommitmentFilter, current_title, type_choices
 from pacta.front.forms import AmendmentForm, CommitmentForm, OperationsForm, RevisionForm, WaiverForm
 from pacta.front.listing import Column, Listing
@@ -45,7 +46,7 @@ COMMITMENT_SORTS = {
     "type": ("type", "agreement__reference"),
     "title": ("title_now",),
     "status": ("status", "agreement__reference", "key"),
-    "executor": ("owner__username", "agreement__reference"),
+    "owner": ("owner__username", "agreement__owner__username", "agreement__party__spoc__username"),
 }
 
 COMMITMENT_COLUMNS = [
@@ -58,17 +59,22 @@ COMMITMENT_COLUMNS = [
     Column(gettext_lazy("title"), lambda c: c.title_now),
     Column(gettext_lazy("direction"), lambda c: c.direction),
     Column(gettext_lazy("executed by"), lambda c: c.owner and c.owner.get_username()),
+    Column(gettext_lazy("answered for by"), lambda c: _username(responsible_for(c))),
     Column(gettext_lazy("status"), lambda c: c.status if c.evaluated_at else ""),
     Column(gettext_lazy("evaluated"), lambda c: c.evaluated_at),
 ]
 
 
+def _username(user) -> str:
+    return user.get_username() if user else ""
+
+
 @login_required
 def commitment_list(request):
     filters = CommitmentFilter(request.GET)
-    qs = Commitment.objects.select_related("agreement", "agreement__party", "owner", "removed_in").annotate(
-        title_now=current_title()
-    )
+    qs = Commitment.objects.select_related(
+        "agreement", "agreement__party", "agreement__owner", "agreement__party__spoc", "owner", "removed_in"
+    ).annotate(title_now=current_title())
     listing = Listing(request, filters.apply(qs), sorts=COMMITMENT_SORTS, default="agreement")
     if listing.wants_csv:
         return listing.csv("commitments.csv", COMMITMENT_COLUMNS)
