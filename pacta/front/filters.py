@@ -115,6 +115,8 @@ class CommitmentFilter(FilterForm):
     type = forms.ChoiceField(label=_("type"), required=False)
     status = forms.ChoiceField(label=_("status"), required=False,
                                choices=[("", _("all")), *Commitment.Status.choices])
+    evaluated = forms.ChoiceField(label=_("evaluated"), required=False,
+                                  choices=[("", _("all")), ("yes", _("yes")), ("no", _("not yet"))])
     owner = forms.ChoiceField(label=_("answered for by"), required=False)
     party = forms.CharField(label=_("party"), required=False, help_text=_("The party's code."))
     role = forms.ChoiceField(label=_("role"), required=False, choices=ROLE_CHOICES)
@@ -137,6 +139,8 @@ class CommitmentFilter(FilterForm):
             qs = qs.filter(type=v["type"])
         if v.get("status"):
             qs = qs.filter(status=v["status"])
+        if v.get("evaluated"):
+            qs = qs.filter(evaluated_at__isnull=v["evaluated"] == "no")
         if v.get("owner") == "none":
             qs = qs.filter(owner__isnull=True, agreement__owner__isnull=True, agreement__party__spoc__isnull=True)
         elif v.get("owner"):
