@@ -167,7 +167,7 @@ class CommitmentFilter(FilterForm):
 
 
 class AuditFilter(FilterForm):
-    user = forms.ModelChoiceField(label=_("who"), required=False, queryset=None)
+    user = forms.ModelChoiceField(label=_("who"), required=False, queryset=None, empty_label=_("anybody"))
     q = search_field(_("object"), _("Words of the object's name."))
     since = forms.DateField(label=_("from"), required=False, widget=date_widget())
     until = forms.DateField(label=_("to"), required=False, widget=date_widget())

@@ -76,13 +76,13 @@ TRANSITIONS = {
             "From then on every change of its terms is an amendment: a new version with its effective date, "
             "what changed, why and who agreed.")),
         Transition(S.SUSPENDED, (S.IN_FORCE,), gettext_lazy("Suspend"), gettext_lazy(
-            "The agreement is marked suspended until it is resumed. Its versions and commitments stay as they are.")),
+            "The agreement will be marked suspended until it is resumed. Its versions and commitments stay as they are.")),
         Transition(S.ENDED, (S.IN_FORCE, S.SUSPENDED), gettext_lazy("End"), gettext_lazy(
-            "The agreement is marked ended. Its history stays readable; it cannot be put in force again.")),
+            "The agreement will be marked ended. Its history stays readable; it cannot be put in force again.")),
     )
 }
 RESUME = Transition(S.IN_FORCE, (S.SUSPENDED,), gettext_lazy("Resume"), gettext_lazy(
-    "The agreement is in force again from now on."))
+    "The agreement will be in force again from now on."))
 
 
 def transitions_from(status: str) -> list[Transition]:
