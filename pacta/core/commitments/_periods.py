@@ -196,7 +196,14 @@ def cumulative_series(daily: pl.DataFrame, pids: Sequence[int]) -> dict[int, dic
 Judge = Callable[[PeriodRow, Spec, Figures], tuple[InstanceResult, "dt.datetime | None"]]
 
 
-def period_results(specs: Sequence[Spec], rows: Sequence[PeriodRow], daily: pl.DataFrame,
+def first_start(spec: Spec, as_of: dt.datetime) -> dt.datetime | None:
+    """When a commitment whose validity has not begun gets its first period (None once it has begun)."""
+    if as_of_day(as_of, spec.timezone) < spec.valid_from:
+        return start_of_day(spec.valid_from, spec.timezone)
+    return None
+
+
+def period_results(specs: Sequence[Spec], rows: Sequence[PeriodRow], daily: pl.DataFrame, as_of: dt.datetime,
                    judge: Judge) -> list[Result]:
     """The Results of period commitments, Python objects built only now:
     `judge(row, spec, figures)` gives each period's instance and the next
@@ -219,7 +226,8 @@ def period_results(specs: Sequence[Spec], rows: Sequence[PeriodRow], daily: pl.D
             found = instances.get(index, [])
             row = latest.get(index)
             data = {**found[-1].data, "series": series.get(row.pid, {"days": [], "totals": []})} if row else {}
-            results.append(make_result(spec, found, period_summary(found, figures), next_check_at=checks.get(index),
+            next_check_at = checks.get(index) or first_start(spec, as_of)
+            results.append(make_result(spec, found, period_summary(found, figures), next_check_at=next_check_at,
                                        data=data))
         return results
 
@@ -256,4 +264,4 @@ def latest_periods(rows: Sequence[PeriodRow]) -> dict[int, PeriodRow]:
 
 
 __all__ = ["PeriodParams", "PeriodRow", "cumulative_series", "daily_totals", "events_by_period", "latest_periods",
-           "next_check", "period_frame", "period_results", "period_summary", "period_rows"]
+           "first_start", "next_check", "period_frame", "period_results", "period_summary", "period_rows"]

@@ -135,7 +135,7 @@ class ConditionalPrice(CommitmentType):
         def judge(row: PeriodRow, spec: Spec, figures: Figures):
             return _judge(row, spec, totals.get(row.pid, (ZERO, None)), corrections.get(row.pid, (ZERO, 0, 0)), figures)
 
-        return period_results(specs, rows, daily, judge)
+        return period_results(specs, rows, daily, as_of, judge)
 
 
 def _judge(row: PeriodRow, spec: Spec, reached: tuple[Decimal, dt.date | None],

@@ -127,7 +127,7 @@ class VolumeCommitment(CommitmentType):
             total, reached = totals.get(row.pid, (ZERO, None))
             return _judge(row, spec, total, reached, figures)
 
-        return period_results(specs, rows, daily, judge)
+        return period_results(specs, rows, daily, as_of, judge)
 
 
 def _judge(row: PeriodRow, spec: Spec, total: Decimal, reached: dt.date | None,

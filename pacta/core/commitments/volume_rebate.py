@@ -51,6 +51,7 @@ from ._periods import (
     PeriodRow,
     cumulative_series,
     events_by_period,
+    first_start,
     latest_periods,
     period_frame,
     period_rows,
@@ -280,11 +281,13 @@ def _result(spec: Spec, periods: list[_Period], series: dict, as_of: dt.datetime
         latest = periods[-1]
         data = {**instances[-1].data, "series": series.get(latest.row.pid, {"days": [], "totals": []})}
     return make_result(spec, instances, period_summary(instances, figures),
-                       next_check_at=_next_check(periods, spec, today), data=data)
+                       next_check_at=_next_check(periods, spec, as_of, today), data=data)
 
 
-def _next_check(periods: list[_Period], spec: Spec, today: dt.date) -> dt.datetime | None:
+def _next_check(periods: list[_Period], spec: Spec, as_of: dt.datetime, today: dt.date) -> dt.datetime | None:
     """The end of the running period, or the moment an unpaid rebate becomes overdue."""
+    if not periods:
+        return first_start(spec, as_of)
     moments = [period.row.ends_at for period in periods if not period.row.ended]
     moments += [start_of_day(period.due + dt.timedelta(days=1), spec.timezone) for period in periods
                 if period.row.ended and period.paid_on is None and period.rebate > 0 and today <= period.due]

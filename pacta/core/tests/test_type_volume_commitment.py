@@ -202,6 +202,7 @@ def test_the_chart_data_holds_the_running_total_by_day_of_the_latest_period():
     assert (data["minimum"], data["maximum"]) == (Decimal(10000), None)
 
 
-def test_before_the_validity_there_is_no_period_yet():
+def test_before_the_validity_there_is_no_period_yet_and_the_next_check_is_its_start():
     result = evaluate(quarterly(agreement_from="2025-06-01"), events(), "2025-04-01T00:00:00+02:00")
     assert (result.status, result.instances, result.explanation) == ("open", [], "No period has begun yet.")
+    assert result.next_check_at == moment("2025-06-01T00:00:00+02:00")

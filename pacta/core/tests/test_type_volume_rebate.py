@@ -167,3 +167,8 @@ def test_allocate_fills_each_need_in_turn():
     paid = allocate(needs, [(D(2025, 1, 1), Decimal(60)), (D(2025, 1, 5), Decimal(60)), (D(2025, 1, 9), Decimal(40))])
     assert paid == [(Decimal(100), D(2025, 1, 5)), (Decimal(50), D(2025, 1, 9))]
     assert allocate(needs, []) == [(Decimal(0), None), (Decimal(0), None)]
+
+
+def test_before_the_validity_the_next_check_is_its_start():
+    result = evaluate(quarterly(agreement_from="2025-03-01"), events(), "2025-02-01T00:00:00+01:00")
+    assert (result.instances, result.next_check_at) == ([], moment("2025-03-01T00:00:00+01:00"))
