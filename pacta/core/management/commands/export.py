@@ -36,7 +36,7 @@ def events_table(frame: pl.DataFrame) -> pl.DataFrame:
     return frame.select(
         "id", "kind", "party", _moment("at", "date_only"), "ref", "product",
         *(_plain_number(n) for n in NUMBER_COLUMNS), "currency", _moment("due", "due_date_only"),
-        pl.when(pl.col("force_majeure")).then(pl.lit("true")).otherwise(pl.lit("")).alias("force_majeure"),
+        pl.when(pl.col("force_majeure")).then(pl.lit("true")).alias("force_majeure"),
     ).select(CANONICAL_COLUMNS)
 
 

@@ -74,7 +74,7 @@ class Command(BaseCommand):
             batch = do_import_events(frame, source=options["source"], filename=str(path), progress=progress)
         self.stdout.write(_("%(file)s: %(rows)s rows: %(created)s new, %(unchanged)s unchanged.") % {
             "file": path, "rows": batch.rows, "created": batch.created, "unchanged": batch.unchanged})
-        if batch.evaluation is not None:
+        if batch.evaluation is not None and batch.evaluation.evaluated:
             self.stdout.write(_("Re-evaluated %(count)s commitments.") % {"count": batch.evaluation.evaluated})
 
     def import_agreements(self, options) -> None:
