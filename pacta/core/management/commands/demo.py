@@ -30,6 +30,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         from pacta.core.demo import DEMO_AS_OF, DemoError, evaluate_demo, load_demo
+        from pacta.core.models import Commitment
 
         call_command("migrate", interactive=False, verbosity=0)
         with bar(_("Loading the demo"), stream=self.stderr._out) as progress:
@@ -45,7 +46,9 @@ class Command(BaseCommand):
             self.stdout.write(_("The database holds the demo already: reusing it."))
         with bar(_("Evaluating"), stream=self.stderr._out, unit="commitments") as progress:
             evaluation = evaluate_demo(progress=progress)
-        statuses = ", ".join(f"{count} {status}" for status, count in sorted(evaluation.statuses.items()))
+        labels = dict(Commitment.Status.choices)
+        statuses = ", ".join(f"{count} {labels.get(status, status)}"
+                             for status, count in sorted(evaluation.statuses.items()))
         self.stdout.write(_("Evaluated %(count)s commitments as of %(as_of)s: %(statuses)s.") % {
             "count": evaluation.evaluated, "as_of": DEMO_AS_OF.isoformat(), "statuses": statuses or "-"})
         self.stdout.write(_(
