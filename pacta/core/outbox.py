@@ -39,7 +39,7 @@ from django.utils import timezone
 
 from pacta.core import dashboard
 from pacta.core.models import Action, Deviation, OutboundMail, WatchStatus
-from pacta.core.routing import recipient_for
+from pacta.core.routing import absent_user_ids, is_available, recipient_for
 from pacta.lib import clock, emails
 from pacta.lib.money import minor_unit, round_money
 
@@ -74,12 +74,18 @@ def wants_alert(user, new_status: str) -> bool:
 # Links and money as mails show them
 
 
+_pageless: set[str] = set()
+
+
 def link(obj) -> str:
     """The absolute URL of an object's page; the dashboard while that page does not exist."""
     try:
         return emails.site_url(obj.get_absolute_url())
     except NoReverseMatch:
-        log.warning("no page for %s yet; linking the dashboard", type(obj).__name__)
+        kind = type(obj).__name__
+        if kind not in _pageless:  # say it once per process, not once per mail
+            _pageless.add(kind)
+            log.warning("no page for %s yet; linking the dashboard", kind)
         return emails.site_url(reverse("front:dashboard"))
 
 
@@ -176,6 +182,10 @@ def overdue_actions(today: dt.date) -> QuerySet[Action]:
     return Action.objects.filter(status__in=Action.OPEN_STATUSES, due_on__lt=today, owner__isnull=False)
 
 
+def _keys_taken(keys: Iterable[str]) -> set[str]:
+    return set(OutboundMail.objects.filter(key__in=list(keys)).values_list("key", flat=True))
+
+
 def queue_reminders(now: dt.datetime, *, wall_now: dt.datetime | None = None) -> int:
     """Queue today's reminder of overdue actions for each person who has some; return how many.
 
@@ -185,19 +195,21 @@ def queue_reminders(now: dt.datetime, *, wall_now: dt.datetime | None = None) ->
     """
     wall_now = wall_now or timezone.now()
     today = clock.local_today(at=now)
+    absent = absent_user_ids(today)
     per_user: dict = {}
     for action in overdue_actions(today).select_related("owner", "commitment__agreement__party").order_by("due_on", "pk"):
-        recipient = recipient_for(action, today)
+        recipient = action.owner if is_available(action.owner, today, absent) else recipient_for(action, today)
         if recipient is not None:
             per_user.setdefault(recipient, []).append(action)
+    keys = {user: f"nag:{user.pk}:{wall_now.astimezone(clock.zone(user.timezone)).date().isoformat()}"
+            for user in per_user}
+    taken = _keys_taken(keys.values())
     queued = 0
     for user, actions in per_user.items():
-        if not user.remind_overdue_actions or not _is_morning_or_later(user, wall_now):
+        if keys[user] in taken or not user.remind_overdue_actions or not _is_morning_or_later(user, wall_now):
             continue
-        local_day = wall_now.astimezone(clock.zone(user.timezone)).date()
         items = [_action_item(a, user, today) for a in actions]
-        if queue_mail(OutboundMail.Kind.NAG, user, emails.nag, {"items": items, "today": today},
-                      key=f"nag:{user.pk}:{local_day.isoformat()}"):
+        if queue_mail(OutboundMail.Kind.NAG, user, emails.nag, {"items": items, "today": today}, key=keys[user]):
             queued += 1
     return queued
 
@@ -208,20 +220,21 @@ def digest_week(user, wall_now: dt.datetime) -> str:
     return f"{year}-W{week:02d}"
 
 
-def digest_recipients() -> QuerySet:
-    """People who get a weekly digest: those who asked for it and answer for something, and managers."""
+def digest_recipients(users: QuerySet | None = None) -> list:
+    """Who of `users` (default: everybody active who wants one) gets a weekly digest:
+    managers, and those who answer for a commitment or have an open action."""
     from pacta.accounts.models import Role
     from pacta.core.models import Commitment
-    from pacta.core.routing import responsible_q
 
-    users = get_user_model().objects.filter(is_active=True, weekly_digest=True)
-    ids = [
-        u.pk for u in users
-        if u.has_role(Role.MANAGER)
-        or Commitment.objects.filter(responsible_q(u)).exists()
-        or Action.objects.filter(owner=u, status__in=Action.OPEN_STATUSES).exists()
-    ]
-    return users.filter(pk__in=ids).order_by("username")
+    if users is None:
+        users = get_user_model().objects.filter(is_active=True, weekly_digest=True)
+    answering = set()
+    for owner, agreement_owner, spoc in Commitment.objects.values_list(
+        "owner", "agreement__owner", "agreement__party__spoc"
+    ).distinct():
+        answering.add(owner or agreement_owner or spoc)  # pacta.core.routing.responsible_for
+    answering |= set(Action.objects.filter(status__in=Action.OPEN_STATUSES).values_list("owner", flat=True))
+    return [u for u in users.order_by("username") if u.has_role(Role.MANAGER) or u.pk in answering]
 
 
 def _instance_item(instance) -> dict:
@@ -255,20 +268,26 @@ def queue_digests(now: dt.datetime, *, wall_now: dt.datetime | None = None, any_
 
     The watcher queues them from Monday's morning hour on in each recipient's
     time zone (`any_day`: at once, for `pacta digest`). One per person and
-    week, however often this runs and however many watchers run it.
+    week, however often this runs and however many watchers run it: once
+    this week's are out, a pass costs two queries.
     """
     wall_now = wall_now or timezone.now()
+    if users is None:
+        users = get_user_model().objects.filter(is_active=True, weekly_digest=True)
+    keys = {user: f"digest:{user.pk}:{digest_week(user, wall_now)}" for user in users}
+    taken = _keys_taken(keys.values())
+    due = [user.pk for user, key in keys.items() if key not in taken and (any_day or _digest_time(user, wall_now))]
     queued = 0
-    for user in (users if users is not None else digest_recipients()):
-        local = wall_now.astimezone(clock.zone(user.timezone))
-        if not any_day and local.weekday() == 0 and local.hour < _setting("PACTA_MORNING_HOUR", MORNING_HOUR):
-            continue
-        key = f"digest:{user.pk}:{digest_week(user, wall_now)}"
-        if OutboundMail.objects.filter(key=key).exists():
-            continue
-        if queue_mail(OutboundMail.Kind.DIGEST, user, emails.digest, digest_context(user, now), key=key):
+    for user in digest_recipients(get_user_model().objects.filter(pk__in=due)) if due else ():
+        if queue_mail(OutboundMail.Kind.DIGEST, user, emails.digest, digest_context(user, now), key=keys[user]):
             queued += 1
     return queued
+
+
+def _digest_time(user, wall_now: dt.datetime) -> bool:
+    """From Monday's morning hour on, for the rest of the week (a watcher down on Monday catches up)."""
+    local = wall_now.astimezone(clock.zone(user.timezone))
+    return local.weekday() > 0 or local.hour >= _setting("PACTA_MORNING_HOUR", MORNING_HOUR)
 
 
 # ---------------------------------------------------------------------------

@@ -36,11 +36,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from pacta.core import outbox
+from pacta.core.actions.register import RegisterError
 from pacta.core.actions.watch import do_open_action
 from pacta.core.commitments.base import Result, money_to_json
 from pacta.core.models import Action, Agreement, Commitment, Deviation, Instance, WatchStatus
@@ -308,6 +309,19 @@ def _open_action_for(deviation: Deviation) -> Action | None:
     ).select_related("owner").first()
 
 
+def _open_or_join(deviation: Deviation) -> Action:
+    """Open the deviation's action — or, when another watcher opened one for the
+    same instance a moment ago (the database refuses a second), join that one."""
+    try:
+        action = do_open_action(deviation.commitment, acting_user=None, deviation=deviation)
+        deviation.outcome = Deviation.Outcome.OPENED_ACTION
+    except (IntegrityError, RegisterError):
+        action = _open_action_for(deviation)
+        deviation.outcome = Deviation.Outcome.JOINED_ACTION
+        deviation.action = action
+    return action
+
+
 def _process(deviation: Deviation, now: dt.datetime, alerts: dict) -> None:
     """Decide what one claimed deviation leads to; collect its alert by recipient."""
     action = _open_action_for(deviation) if deviation.instance_key else None
@@ -317,8 +331,7 @@ def _process(deviation: Deviation, now: dt.datetime, alerts: dict) -> None:
         deviation.outcome = Deviation.Outcome.JOINED_ACTION
         deviation.action = action
     elif deviation.new_status in PROBLEMS and not is_history(deviation, now):
-        action = do_open_action(deviation.commitment, acting_user=None, deviation=deviation)
-        deviation.outcome = Deviation.Outcome.OPENED_ACTION
+        action = _open_or_join(deviation)
     else:
         deviation.outcome = Deviation.Outcome.HISTORY if deviation.new_status in PROBLEMS else Deviation.Outcome.RECORDED
     deviation.save(update_fields=["outcome", "action"])

@@ -102,3 +102,27 @@ def test_watch_once_in_process_works_as_of_now_and_restores_the_clock(world):
 def test_watch_refuses_a_bad_moment_in_process(db):
     with pytest.raises(CommandError, match="--now"):
         call_command("watch", once=True, now="yesterday")
+
+
+def test_a_failed_pass_is_logged_and_the_loop_goes_on_but_once_fails_loudly(monkeypatch, caplog):
+    from pacta.core.management.commands import watch as command
+    from pacta.core.watch import PassReport
+
+    cmd = command.Command(stdout=open(os.devnull, "w"))
+    calls = []
+
+    def flaky(should_stop):
+        calls.append(1)
+        if len(calls) == 1:
+            raise RuntimeError("database went away")
+        cmd.stopping = True
+        return PassReport(processed=1)
+
+    monkeypatch.setattr(command, "run_pass", flaky)
+    monkeypatch.setattr(command, "close_old_connections", lambda: None)
+    cmd.loop(once=False, interval=0)
+    assert len(calls) == 2
+    assert "the watcher's pass failed" in caplog.text
+    calls.clear()
+    with pytest.raises(RuntimeError):
+        command.Command(stdout=open(os.devnull, "w")).loop(once=True, interval=0)

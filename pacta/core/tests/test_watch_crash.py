@@ -96,3 +96,28 @@ def test_a_deviation_is_claimed_once(world):
     with time_machine.travel(NOW, tick=False):
         assert process_deviations(NOW) == 0
     assert Action.objects.count() == 0
+
+
+
+def test_when_another_watcher_opened_the_action_a_moment_ago_the_deviation_joins_it(world, monkeypatch):
+    from pacta.core import watch
+    from pacta.core.actions import watch as watch_actions
+
+    with time_machine.travel(NOW, tick=False):
+        theirs = watch_actions.do_open_action(world.call_ahead, acting_user=None, instance_key="10643")
+        d = broken(world)
+        # The other watcher's action was committed after this one looked: both
+        # checks miss it, and only the database's constraint refuses a second.
+        looked = []
+        real = watch._open_action_for
+
+        def too_early(deviation):
+            looked.append(deviation.pk)
+            return None if len(looked) == 1 else real(deviation)
+
+        monkeypatch.setattr(watch, "_open_action_for", too_early)
+        monkeypatch.setattr(watch_actions, "_open_action_exists", lambda commitment, key: False)
+        assert process_deviations(NOW) == 1
+    d.refresh_from_db()
+    assert (d.outcome, d.action) == ("joined_action", theirs)
+    assert Action.objects.count() == 1

@@ -12,7 +12,7 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
-from pacta.core.outbox import digest_recipients, queue_digests, send_queued_mail
+from pacta.core.outbox import queue_digests, send_queued_mail
 from pacta.lib import clock
 
 
@@ -32,7 +32,7 @@ class Command(BaseCommand):
             moment = clock.as_of(now)
         except ValueError as exc:
             raise CommandError(_("--now: %(error)s") % {"error": exc}) from None
-        users = digest_recipients()
+        users = None
         if user:
             users = get_user_model().objects.filter(username__in=user, is_active=True)
             missing = sorted(set(user) - set(users.values_list("username", flat=True)))

@@ -10,17 +10,21 @@ run against one PostgreSQL database.
 
 from __future__ import annotations
 
+import logging
 import signal
 import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import close_old_connections, connection
 from django.utils.translation import gettext as _
 
 from pacta.core.watch import run_pass
 from pacta.lib import clock
 
 INTERVAL = 30.0
+
+log = logging.getLogger(__name__)
 
 
 class Command(BaseCommand):
@@ -77,7 +81,18 @@ class Command(BaseCommand):
         self.stdout.write(_("pacta watch is running, as of %(now)s.") % {"now": clock.now().isoformat()}
                           if clock.is_overridden() else _("pacta watch is running."))
         while not self.stopping:
-            report = run_pass(should_stop=self.should_stop)
+            if not connection.in_atomic_block:  # (a test's transaction must stay open)
+                close_old_connections()  # a long-running process: as between two requests
+            try:
+                report = run_pass(should_stop=self.should_stop)
+            except Exception:
+                if once:
+                    raise
+                # The database or the mail server hiccuped: say so, and try again
+                # after a nap instead of dying (the work waits in the database).
+                log.exception("the watcher's pass failed; trying again in %s s", interval)
+                self.sleep(interval)
+                continue
             if report:
                 self.stdout.write(_("pass: %(summary)s") % {"summary": report.summary()})
             if once:
