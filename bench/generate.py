@@ -15,7 +15,8 @@
   payments (some late, some partial, some missing), credit notes (returns and rebate
   payouts), tickets opened/answered/resolved, status updates, attestations.
 - `events_more.csv`: exactly 100 more events for each of 10 customers, dated in the
-  year's last month, for the re-evaluation benchmark.
+  year's last month, for the re-evaluation benchmark;
+- `portfolio.json`: what was generated (counts, seed, the 10 customers of the extra batch).
 
 Proportions are those of a mid-sized wholesaler: mostly kept, a realistic tail of
 breaches. Amounts are exact: prices in cents, discounts in whole percent, so every
@@ -29,6 +30,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import json
 import time
 import zoneinfo
 from dataclasses import dataclass, field
@@ -46,6 +48,7 @@ DEFAULT_CUSTOMERS = 1000
 EXTRA_CUSTOMERS = 10
 EXTRA_EVENTS_PER_CUSTOMER = 100
 OUT_DIR = Path(__file__).resolve().parent / "out"
+PORTFOLIO = "portfolio.json"  # what was generated, for `bench.run --reuse`
 
 COLUMNS = ("id", "kind", "party", "at", "ref", "product", "quantity", "unit_price", "discount",
            "list_price", "amount", "currency", "due", "force_majeure")
@@ -515,14 +518,26 @@ def write_events(path: Path, rows: list[tuple], id_prefix: str) -> int:
 
 @dataclass(frozen=True)
 class Portfolio:
+    """What `generate` wrote; saved beside the files as portfolio.json."""
+
     agreements: Path
     events: Path
     extra_events: Path
     customers: int
+    seed: int
     events_count: int
     extra_count: int
     extra_parties: tuple[str, ...]
     seconds: float
+
+    def save(self, path: Path) -> None:
+        path.write_text(json.dumps({k: str(v) if isinstance(v, Path) else v for k, v in vars(self).items()}))
+
+    @classmethod
+    def load(cls, path: Path) -> Portfolio:
+        data = json.loads(path.read_text())
+        return cls(**{**data, "agreements": Path(data["agreements"]), "events": Path(data["events"]),
+                      "extra_events": Path(data["extra_events"]), "extra_parties": tuple(data["extra_parties"])})
 
 
 def generate(out_dir: Path = OUT_DIR, customers: int = DEFAULT_CUSTOMERS, seed: int = DEFAULT_SEED) -> Portfolio:
@@ -545,8 +560,10 @@ def generate(out_dir: Path = OUT_DIR, customers: int = DEFAULT_CUSTOMERS, seed: 
     write_agreements(agreements, people)
     count = write_events(events, rows, "E")
     extra_count = write_events(extra_events, extra, "X")
-    return Portfolio(agreements, events, extra_events, customers, count, extra_count,
-                     tuple(sorted(c.code for c in extra_people)), time.perf_counter() - started)
+    portfolio = Portfolio(agreements, events, extra_events, customers, seed, count, extra_count,
+                          tuple(sorted(c.code for c in extra_people)), time.perf_counter() - started)
+    portfolio.save(out_dir / PORTFOLIO)
+    return portfolio
 
 
 def main(argv: list[str] | None = None) -> None:

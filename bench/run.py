@@ -34,7 +34,6 @@ from decimal import Decimal
 from pathlib import Path
 
 from bench import generate
-from bench.duckdb_reference import FIGURES
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs" / "benchmarks.md"
@@ -176,6 +175,8 @@ def database_mode(p: generate.Portfolio, out: Path, profile: bool) -> dict[str, 
 
 def _pacta_figures(path: Path) -> dict[str, dict[str, Decimal]]:
     """Per party, the core figures from pacta's JSON (COMMITMENTS.md section 5)."""
+    from bench.duckdb_reference import FIGURES
+
     with path.open("rb") as f:
         doc = json.load(f)
     per_party: dict[str, dict[str, Decimal]] = {}
@@ -214,6 +215,8 @@ class Agreement:
 
 
 def compare(duckdb_csv: Path, pacta_json: Path) -> list[Agreement]:
+    from bench.duckdb_reference import FIGURES
+
     with duckdb_csv.open(newline="") as f:
         reference = {row["party"]: {k: Decimal(row[k]) for k in FIGURES} for row in csv.DictReader(f)}
     ours = _pacta_figures(pacta_json)
@@ -388,13 +391,13 @@ def main(argv: list[str] | None = None) -> int:
     print(f"portfolio: {portfolio.customers:,} agreements, {portfolio.events_count:,} events "
           f"({portfolio.seconds:.1f} s)")
     files = file_mode(portfolio, out, args.profile)
-    agreements = None
+    db = {} if args.no_db else database_mode(portfolio, out, args.profile)
+    agreements = None  # compared last: reading pacta's JSON makes this process big (see _portfolio)
     if files["pacta"].ok and files["duckdb"].ok:
         try:
             agreements = compare(out / "duckdb_figures.csv", out / "pacta_check.json")
         except (ValueError, KeyError) as exc:  # not the JSON of COMMITMENTS.md section 5
             print(f"  pacta's output could not be compared: {exc!r}")
-    db = {} if args.no_db else database_mode(portfolio, out, args.profile)
     section = report(portfolio, files, db, agreements)
     print()
     print(section)
@@ -406,18 +409,16 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _portfolio(out: Path, args) -> generate.Portfolio:
-    meta = out / "portfolio.json"
+    """The portfolio: generated in its own process, so that this one stays small (a child's peak
+    memory as the kernel reports it starts from its parent's), or reused with `--reuse`."""
+    meta = out / generate.PORTFOLIO
     if args.reuse and meta.exists():
-        saved = json.loads(meta.read_text())
-        if saved["customers"] == args.customers and saved["seed"] == args.seed:
-            return generate.Portfolio(**{**saved["portfolio"], "agreements": Path(saved["portfolio"]["agreements"]),
-                                         "events": Path(saved["portfolio"]["events"]),
-                                         "extra_events": Path(saved["portfolio"]["extra_events"]),
-                                         "extra_parties": tuple(saved["portfolio"]["extra_parties"])})
-    p = generate.generate(out, args.customers, args.seed)
-    meta.write_text(json.dumps({"customers": args.customers, "seed": args.seed,
-                                "portfolio": {k: str(v) if isinstance(v, Path) else v for k, v in vars(p).items()}}))
-    return p
+        saved = generate.Portfolio.load(meta)
+        if (saved.customers, saved.seed) == (args.customers, args.seed) and saved.events.exists():
+            return saved
+    run_step("generate", [PYTHON, "-m", "bench.generate", "--customers", str(args.customers), "--seed",
+                          str(args.seed), "--out", str(out)], out)
+    return generate.Portfolio.load(meta)
 
 
 if __name__ == "__main__":
