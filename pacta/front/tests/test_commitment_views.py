@@ -205,3 +205,12 @@ def test_the_list_takes_the_dashboards_money_at_stake(world, as_user):
     assert [c.key for c in at_stake.context["listing"].page] == ["call-ahead"]
     paid_by_them = client.get(reverse("front:commitments"), {"money": "penalty", "payer": "them"})
     assert list(paid_by_them.context["listing"].page) == []
+
+
+def test_only_instances_still_owed_or_breached_can_be_waived(world, as_user):
+    for key, status in (("10643", "broken"), ("10700", "kept"), ("10701", "open")):
+        Instance.objects.create(commitment=world.commitment, key=key, status=status)
+    text = as_user("olav").get(world.commitment.get_absolute_url()).text
+    assert reverse("front:instance_waive", args=[REF, "call-ahead", "10643"]) in text
+    assert reverse("front:instance_waive", args=[REF, "call-ahead", "10701"]) in text
+    assert reverse("front:instance_waive", args=[REF, "call-ahead", "10700"]) not in text

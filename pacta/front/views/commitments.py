@@ -65,6 +65,10 @@ COMMITMENT_COLUMNS = [
 ]
 
 
+# Instances the other side can still release: not yet done, or done in breach.
+WAIVABLE = {Instance.Status.OPEN, Instance.Status.OVERDUE, Instance.Status.BROKEN, Instance.Status.KEPT_LATE}
+
+
 def _username(user) -> str:
     return user.get_username() if user else ""
 
@@ -98,6 +102,7 @@ def commitment_detail(request, reference, key):
         "instances": commitment.instances.all(),
         "waivers": waivers.values(),
         "waived_keys": set(waivers),
+        "waivable": WAIVABLE,
         "can_edit": can_edit,
         "can_waive": can_edit and commitment.removed_in_id is None,
         "trail": trail(object_type="commitment", object_id=str(commitment.pk)),
