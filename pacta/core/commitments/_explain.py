@@ -34,6 +34,19 @@ def _date(day: dt.date, language: str | None) -> str:
     return formats.date_format(day, "DATE_FORMAT")
 
 
+class LazyArgs(dict):
+    """Arguments for `Figures.say` computed only when the chosen sentence uses
+    them: `LazyArgs(rebate=lambda: figures.money(...))`."""
+
+    def __init__(self, **makers):
+        super().__init__()
+        self._makers = makers
+
+    def __missing__(self, key: str) -> str:
+        value = self[key] = self._makers[key]()
+        return value
+
+
 class Figures:
     """Formats figures the way the active language writes them."""
 
@@ -157,4 +170,4 @@ def _fill(text: str, args: dict[str, pl.Expr]) -> pl.Expr:
 
 _PLACEHOLDER = re.compile(r"%\((\w+)\)s")
 
-__all__ = ["Figures"]
+__all__ = ["Figures", "LazyArgs"]

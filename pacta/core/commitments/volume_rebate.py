@@ -44,7 +44,7 @@ from pydantic import Field, model_validator
 from pacta.lib.dates import start_of_day
 from pacta.lib.money import round_money
 
-from ._explain import Figures
+from ._explain import Figures, LazyArgs
 from ._fields import NonNegative, Percent
 from ._periods import (
     PeriodParams,
@@ -353,22 +353,19 @@ def _judge(period: _Period, spec: Spec, today: dt.date, figures: Figures) -> Ins
     return inst
 
 
-def _args(period: _Period, spec: Spec, figures: Figures) -> dict[str, str]:
-    p, currency = period.params, spec.currency
-    measure = str(p.measure)
-    args = {
-        "period": period.row.key, "turnover": figures.measure(period.volume, measure, currency),
-        "rebate": figures.money(period.rebate, currency), "due": figures.date(period.due),
-        "end": figures.date(period.row.last_day), "first": figures.measure(p.tiers[0].from_, measure, currency),
-        "unpaid": figures.money(period.rebate - period.paid, currency),
-        "projected": figures.money(period.projected, currency),
-    }
-    if period.paid_on is not None:
-        args["paid_on"] = figures.date(period.paid_on)
-    return args
+def _args(period: _Period, spec: Spec, figures: Figures) -> LazyArgs:
+    """The sentence's figures, each formatted only if the sentence uses it."""
+    p, currency, measure = period.params, spec.currency, str(period.params.measure)
+    return LazyArgs(
+        period=lambda: period.row.key, turnover=lambda: figures.measure(period.volume, measure, currency),
+        rebate=lambda: figures.money(period.rebate, currency), due=lambda: figures.date(period.due),
+        end=lambda: figures.date(period.row.last_day), first=lambda: figures.measure(p.tiers[0].from_, measure, currency),
+        unpaid=lambda: figures.money(period.rebate - period.paid, currency),
+        projected=lambda: figures.money(period.projected, currency), paid_on=lambda: figures.date(period.paid_on),
+    )
 
 
-def _running_sentence(period: _Period, currency: str, args: dict[str, str], figures: Figures) -> str:
+def _running_sentence(period: _Period, currency: str, args: LazyArgs, figures: Figures) -> str:
     row, p = period.row, period.params
     if row.fraction <= 0:
         return figures.say(gettext_noop("%(period)s has just begun."), args)
@@ -381,7 +378,6 @@ def _running_sentence(period: _Period, currency: str, args: dict[str, str], figu
             "missing": figures.measure(tier.from_ - period.volume, str(p.measure), currency),
         })
     return text
-
 
 
 def _data(period: _Period) -> dict:
