@@ -446,41 +446,55 @@ class _Import:
         return True
 
 
-@transaction.atomic
-def import_agreements(docs: list[AgreementDoc], *, acting_user=None, filename: str = "") -> AgreementImportSummary:
+def import_agreements(docs: list[AgreementDoc], *, acting_user=None, filename: str = "",
+                      dry_run: bool = False) -> AgreementImportSummary:
     """Store parsed agreement documents in the register, all or nothing.
 
-    Raises `ImportErrors` listing every problem; nothing is stored then.
+    Raises `ImportErrors` listing every problem; nothing is stored then. With
+    `dry_run` everything is done and checked, then rolled back: the summary
+    tells what an import would do (a preview).
     """
     run = _Import(acting_user, filename)
-    issues = run.resolve_users(docs)
-    for doc in docs:
-        try:
-            with transaction.atomic():
-                run.run(doc)
-        except _Problems as problems:
-            issues += [ImportIssue(filename, line, name, message) for line, name, message in problems.items]
-    if issues:
-        raise ImportErrors(issues)
+    with transaction.atomic():
+        issues = run.resolve_users(docs)
+        for doc in docs:
+            try:
+                with transaction.atomic():
+                    run.run(doc)
+            except _Problems as problems:
+                issues += [ImportIssue(filename, line, name, message) for line, name, message in problems.items]
+        if issues:
+            raise ImportErrors(issues)
+        if dry_run:
+            transaction.set_rollback(True)
     return run.summary
 
 
 def _read(path_or_text) -> tuple[str, str]:
-    """(text, filename) of a path, an uploaded file or YAML text."""
+    """(text, filename) of a path, an uploaded file (bytes) or YAML text."""
     if hasattr(path_or_text, "read"):
+        filename = Path(getattr(path_or_text, "name", "") or "agreements.yaml").name
         content = path_or_text.read()
-        text = content.decode("utf-8") if isinstance(content, bytes) else content
-        return text, Path(getattr(path_or_text, "name", "") or "agreements.yaml").name
+        if isinstance(content, bytes):
+            try:
+                content = content.decode("utf-8-sig")
+            except UnicodeDecodeError as exc:
+                line = content[: exc.start].count(b"\n") + 1
+                raise ImportErrors([ImportIssue(filename, line, "", _("The file is not UTF-8 text; save it as UTF-8."))]
+                                   ) from None
+        return content, filename
     if isinstance(path_or_text, Path) or (isinstance(path_or_text, str) and "\n" not in path_or_text):
         path = Path(path_or_text)
-        return path.read_text(encoding="utf-8"), str(path)
+        return path.read_text(encoding="utf-8-sig"), str(path)
     return str(path_or_text), "agreements.yaml"
 
 
-def import_agreements_file(path_or_text, *, acting_user=None) -> AgreementImportSummary:
-    """Parse an agreement file (a path, an uploaded file, or the YAML text itself) and import it."""
+def import_agreements_file(path_or_text, *, acting_user=None, dry_run: bool = False) -> AgreementImportSummary:
+    """Parse an agreement file (a path, an uploaded file, or the YAML text itself) and import it
+    (`dry_run`: check and report only, see `import_agreements`)."""
     text, filename = _read(path_or_text)
-    return import_agreements(parse_agreements(text, filename), acting_user=acting_user, filename=filename)
+    return import_agreements(parse_agreements(text, filename), acting_user=acting_user, filename=filename,
+                             dry_run=dry_run)
 
 
 # ---------------------------------------------------------------------------

@@ -439,3 +439,23 @@ def test_the_contacts_of_the_file_are_added_to_the_party(users):
     import_agreements_file(with_contacts)
     (contact,) = Party.objects.get(code="ALFKI").contacts.all()
     assert (contact.name, contact.email) == ("Maria Anders", "maria@alfki.example")
+
+
+def test_a_dry_run_reports_what_an_import_would_do_and_stores_nothing(users):
+    summary = import_agreements_file(FILE, dry_run=True)
+    assert (summary.created, summary.parties_created) == (["ALFKI-1997"], ["ALFKI"])
+    assert not Agreement.objects.exists()
+    assert not Party.objects.exists()
+    assert not AuditEntry.objects.exists()
+
+
+def test_an_uploaded_file_is_read_as_utf8_and_named_by_its_file_name(users):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    upload = SimpleUploadedFile("alfki.yaml", FILE.replace("Alfreds", "Alfréds").encode("utf-8"))
+    assert import_agreements_file(upload).created == ["ALFKI-1997"]
+    assert Party.objects.get(code="ALFKI").name == "Alfréds Futterkiste"
+    bad = SimpleUploadedFile("latin1.yaml", FILE.replace("Alfreds", "Alfréds").encode("latin-1"))
+    with pytest.raises(ImportErrors) as exc:
+        import_agreements_file(bad)
+    assert str(exc.value).startswith("latin1.yaml:4: ")  # party_name is on line 4
