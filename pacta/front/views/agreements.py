@@ -23,7 +23,7 @@ from pacta.core.models import Agreement, Party
 from pacta.core.permissions import can_change
 from pacta.front.filters import AgreementFilter, current_title
 from pacta.front.forms import AgreementForm, AmendmentForm, GlossaryFormSet, NoteForm, RevisionForm
-from pacta.front.listing import Column, Listing
+from pacta.front.listing import Column
 
 from .common import (
     FAILED,
@@ -33,7 +33,7 @@ from .common import (
     get_agreement,
     get_rw_agreement,
     quiet,
-    render_list,
+    list_page,
     require_change,
     trail,
 )
@@ -102,15 +102,12 @@ def needs_amendment(agreement: Agreement) -> bool:
 
 @login_required
 def agreement_list(request):
-    filters = AgreementFilter(request.GET)
     qs = Agreement.objects.select_related("party", "owner").annotate(
         commitment_count=Count("commitments", filter=Q(commitments__removed_in__isnull=True))
     )
-    listing = Listing(request, filters.apply(qs), sorts=AGREEMENT_SORTS, default="reference")
-    if listing.wants_csv:
-        return listing.csv("agreements.csv", AGREEMENT_COLUMNS)
-    ctx = {"filters": filters, "listing": listing, "can_create": can_change(request.user)}
-    return render_list(request, "front/agreement_list.html", "front/partials/agreement_results.html", ctx)
+    return list_page(request, AgreementFilter(request.GET), qs, sorts=AGREEMENT_SORTS, default="reference",
+                     columns=AGREEMENT_COLUMNS, csv_name="agreements.csv", template="agreement",
+                     can_create=can_change(request.user))
 
 
 @login_required

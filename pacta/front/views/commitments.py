@@ -23,7 +23,7 @@ from pacta.core.permissions import can_change
 from pacta.core.routing import responsible_for
 from pacta.front.filters import CommitmentFilter, current_title, type_choices
 from pacta.front.forms import AmendmentForm, CommitmentForm, OperationsForm, RevisionForm, WaiverForm
-from pacta.front.listing import Column, Listing
+from pacta.front.listing import Column
 from pacta.front.params_forms import describe_params, params_form
 
 from .agreements import needs_amendment
@@ -36,7 +36,7 @@ from .common import (
     get_rw_agreement,
     get_rw_commitment,
     quiet,
-    render_list,
+    list_page,
     trail,
 )
 
@@ -75,15 +75,11 @@ def _username(user) -> str:
 
 @login_required
 def commitment_list(request):
-    filters = CommitmentFilter(request.GET)
     qs = Commitment.objects.select_related(
         "agreement", "agreement__party", "agreement__owner", "agreement__party__spoc", "owner", "removed_in"
     ).annotate(title_now=current_title())
-    listing = Listing(request, filters.apply(qs), sorts=COMMITMENT_SORTS, default="agreement")
-    if listing.wants_csv:
-        return listing.csv("commitments.csv", COMMITMENT_COLUMNS)
-    return render_list(request, "front/commitment_list.html", "front/partials/commitment_results.html",
-                       {"filters": filters, "listing": listing})
+    return list_page(request, CommitmentFilter(request.GET), qs, sorts=COMMITMENT_SORTS, default="agreement",
+                     columns=COMMITMENT_COLUMNS, csv_name="commitments.csv", template="commitment")
 
 
 @login_required

@@ -13,6 +13,7 @@ from pacta.core.actions.register import ConflictError, RegisterError, VersionInf
 from pacta.core.models import Agreement, AuditEntry, Commitment, Party
 from pacta.core.permissions import can_change
 from pacta.front.forms import AmendmentForm
+from pacta.front.listing import Listing
 
 TRAIL_LENGTH = 10
 FAILED = object()  # what `attempt` returns when the register refused the write
@@ -127,6 +128,20 @@ def link_commitments(entries) -> None:
     for e in entries:
         e.commitment = found.get(e.object_id) if e.object_type == "commitment" else None
 
+
+
+def list_page(request, filters, queryset, *, sorts: dict, default: str, columns: list, csv_name: str,
+              template: str, per_page: int = 50, on_page=None, **ctx):
+    """A list page: narrowed by `filters`, sorted, paged; `?format=csv` exports the whole
+    list. Templates `front/<template>_list.html` and `front/partials/<template>_results.html`
+    (what the filter form's htmx request gets). `on_page(page)` prepares the rows shown."""
+    listing = Listing(request, filters.apply(queryset), sorts=sorts, default=default, per_page=per_page)
+    if listing.wants_csv:
+        return listing.csv(csv_name, columns)
+    if on_page is not None:
+        on_page(listing.page)
+    return render_list(request, f"front/{template}_list.html", f"front/partials/{template}_results.html",
+                       {"filters": filters, "listing": listing, **ctx})
 
 
 def render_list(request, page_template: str, results_template: str, ctx: dict):

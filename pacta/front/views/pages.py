@@ -18,10 +18,10 @@ from pacta.core.models import (
     Party,
 )
 from pacta.front.filters import AuditFilter, current_title, search_q
-from pacta.front.listing import Column, Listing
+from pacta.front.listing import Column
 from pacta.front.templatetags.pacta_ui import audit_changes
 
-from .common import link_commitments, render_list
+from .common import link_commitments, list_page
 
 SEARCH_LIMIT = 25
 
@@ -92,15 +92,10 @@ AUDIT_COLUMNS = [
 
 @login_required
 def audit_log(request):
-    filters = AuditFilter(request.GET)
-    qs = filters.apply(AuditEntry.objects.select_related("user", "agreement", "party"))
-    listing = Listing(request, qs, sorts={"at": ("at",)}, default="-at", per_page=100)
-    if listing.wants_csv:
-        return listing.csv("audit.csv", AUDIT_COLUMNS)
-    link_commitments(listing.page)
-    return render_list(request, "front/audit_log.html", "front/partials/audit_results.html",
-                       {"filters": filters, "listing": listing})
-
+    qs = AuditEntry.objects.select_related("user", "agreement", "party")
+    return list_page(request, AuditFilter(request.GET), qs, sorts={"at": ("at",)}, default="-at",
+                     columns=AUDIT_COLUMNS, csv_name="audit.csv", template="audit", per_page=100,
+                     on_page=link_commitments)
 
 
 @login_required

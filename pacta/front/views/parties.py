@@ -20,9 +20,9 @@ from pacta.core.models import Contact, Party
 from pacta.core.permissions import can_change
 from pacta.front.filters import PartyFilter
 from pacta.front.forms import ContactForm, PartyForm
-from pacta.front.listing import Column, Listing
+from pacta.front.listing import Column
 
-from .common import FAILED, attempt, get_party, get_rw_party, render_list, require_change, trail
+from .common import FAILED, attempt, get_party, get_rw_party, list_page, require_change, trail
 
 PARTY_SORTS = {
     "name": ("name",),
@@ -46,13 +46,9 @@ PARTY_COLUMNS = [
 
 @login_required
 def party_list(request):
-    filters = PartyFilter(request.GET)
     qs = Party.objects.select_related("spoc", "deputy").annotate(agreement_count=Count("agreements"))
-    listing = Listing(request, filters.apply(qs), sorts=PARTY_SORTS, default="name")
-    if listing.wants_csv:
-        return listing.csv("parties.csv", PARTY_COLUMNS)
-    ctx = {"filters": filters, "listing": listing, "can_create": can_change(request.user)}
-    return render_list(request, "front/party_list.html", "front/partials/party_results.html", ctx)
+    return list_page(request, PartyFilter(request.GET), qs, sorts=PARTY_SORTS, default="name", columns=PARTY_COLUMNS,
+                     csv_name="parties.csv", template="party", can_create=can_change(request.user))
 
 
 @login_required
