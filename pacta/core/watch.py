@@ -26,12 +26,10 @@ re-evaluation after an import records its deviations too.
 
 from __future__ import annotations
 
-import contextlib
-import contextvars
 import datetime as dt
 import logging
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -168,24 +166,6 @@ def detect_deviations(commitment_id: int, before: CommitmentState, after: Commit
     return found
 
 
-class _RecordingScope:
-    def __init__(self):
-        self.recorded: set[int] = set()
-
-
-_scope: contextvars.ContextVar[_RecordingScope | None] = contextvars.ContextVar("pacta_watch_scope", default=None)
-
-
-@contextlib.contextmanager
-def recording_scope() -> Iterator[_RecordingScope]:
-    """Within the block, each commitment's changes are recorded once, whoever records them first."""
-    token = _scope.set(_RecordingScope())
-    try:
-        yield _scope.get()
-    finally:
-        _scope.reset(token)
-
-
 def record_evaluation_changes(
     before: dict[int, CommitmentState],
     results: Iterable[tuple[Commitment | int, Result]] | None = None,
@@ -198,8 +178,7 @@ def record_evaluation_changes(
     or, when omitted, the rows stored since. Call it in the transaction that
     stored them. Returns the saved deviations.
     """
-    scope = _scope.get()
-    ids = [pk for pk in before if scope is None or pk not in scope.recorded]
+    ids = list(before)
     if results is None:
         after = take_snapshots(ids, lock=False)
     else:
@@ -209,8 +188,6 @@ def record_evaluation_changes(
         if pk in after:
             found.extend(detect_deviations(pk, before[pk], after[pk], at=at))
     Deviation.objects.bulk_create(found)
-    if scope is not None:
-        scope.recorded.update(pk for pk in ids if pk in after)
     return found
 
 
@@ -233,14 +210,13 @@ def _evaluate(ids: list[int], now: dt.datetime) -> int:
     from pacta.core.evaluation import evaluate_and_store
 
     with transaction.atomic():
-        mine = list(due_commitments(now).filter(pk__in=ids).select_for_update(skip_locked=True)
+        mine = list(due_commitments(now).filter(pk__in=ids).select_for_update(skip_locked=True, of=("self",))
                     .values_list("pk", flat=True))
         if not mine:
             return 0
-        with recording_scope():
-            before = take_snapshots(mine)
-            evaluate_and_store(commitments=Commitment.objects.filter(pk__in=mine), as_of=now)
-            record_evaluation_changes(before, at=now)
+        # evaluate_and_store records the deviations (take_snapshots before it
+        # replaces the verdicts, record_evaluation_changes after).
+        evaluate_and_store(commitments=Commitment.objects.filter(pk__in=mine), as_of=now)
         # An evaluation that did not move a commitment's next check forward
         # would have it evaluated again at once, forever.
         due_commitments(now).filter(pk__in=mine).update(next_check_at=now + RETRY_FAILED_EVALUATION)

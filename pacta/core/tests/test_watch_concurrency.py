@@ -60,3 +60,47 @@ def test_two_watchers_never_handle_a_deviation_or_send_a_mail_twice(world, smtp)
                     {f"K{n:03d}" for n in range(DEVIATIONS) if f"K{n:03d}" in parts(message)["text/plain"]})
     assert named == Counter({f"K{n:03d}": 1 for n in range(DEVIATIONS)})
     assert len({m["Message-ID"] for m in smtp.messages}) == len(smtp.messages)
+
+
+def test_two_watchers_evaluate_each_due_commitment_once(world, smtp):
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: set DATABASE_URL")
+    import datetime as dt
+    from decimal import Decimal
+
+    from pacta.core.actions.register import CommitmentData, do_save_commitment
+    from pacta.core.models import Event
+    from pacta.core.tests.watch_world import VOLUME
+
+    User.objects.update(weekly_digest=False)
+    Commitment.objects.update(evaluated_at=timezone.now(), next_check_at=None)
+    agreement = world.agreement
+    world.agreement.status = "draft"  # edited in place, then back in force
+    world.agreement.save()
+    for n in range(30):
+        agreement.refresh_from_db()
+        do_save_commitment(agreement, CommitmentData(**{**VOLUME.__dict__, "key": f"q{n:02d}", "owner": world.olav}),
+                           acting_user=world.mona, expected_revision=agreement.revision)
+    world.agreement.refresh_from_db()
+    world.agreement.status = "in_force"
+    world.agreement.save()
+    Event.objects.create(source="test", external_id="inv-1", kind="invoice", party=world.party,
+                         at=dt.datetime(2025, 1, 20, tzinfo=dt.timezone.utc), date_only=True, ref="INV-1",
+                         product="P1", quantity=Decimal(4100), amount=Decimal(4100), currency="EUR")
+    env = {**os.environ, **smtp.env(), "DATABASE_URL": database_url(),
+           "DJANGO_SETTINGS_MODULE": "pacta.core.tests.watch_settings"}
+    env.pop("PACTA_CLOCK", None)
+    watchers = [subprocess.Popen([PACTA, "watch", "--once", "--now", "2025-02-15T00:00:00+01:00"], env=env,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    for watcher in watchers:
+        _out, err = watcher.communicate(timeout=300)
+        assert watcher.returncode == 0, err
+
+    new = Commitment.objects.filter(key__startswith="q")
+    assert new.count() == 30 and not new.filter(evaluated_at__isnull=True).exists()
+    # 4,100 in half of Q1 is a forecast of 8,200: each new commitment went at
+    # risk once, as a whole and in its Q1 — never recorded twice.
+    pairs = Counter(Deviation.objects.filter(commitment__in=new).values_list("commitment", "instance_key"))
+    assert len(pairs) == 60 and set(pairs.values()) == {1}
+    assert Action.objects.filter(commitment__in=new).count() == 30
+    assert len(smtp.messages) == OutboundMail.objects.filter(status="sent").count() == OutboundMail.objects.count()

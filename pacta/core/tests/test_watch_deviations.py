@@ -14,7 +14,6 @@ from pacta.core.watch import (
     InstanceState,
     detect_deviations,
     record_evaluation_changes,
-    recording_scope,
     take_snapshots,
 )
 
@@ -109,21 +108,6 @@ def test_it_records_the_changes_against_engine_results(world):
     assert deviation.money == [{"kind": "shortfall", "amount": "1500.00", "currency": "EUR", "payer": "them",
                                 "state": "due"}]
     assert Deviation.objects.get(instance_key="").new_status == "broken"
-
-
-@time_machine.travel("2025-03-10T12:00:00+01:00", tick=False)
-def test_within_one_scope_a_commitment_is_recorded_once_whoever_records_it(world):
-    # The watcher records after evaluate_and_store, which records too once the
-    # hook is in: the second call must not write the same deviations again.
-    store_verdict(world.call_ahead, "open", {"10643": {"status": "open"}}, evaluated_at=at("2025-03-01T00:00:00+01:00"))
-    with recording_scope():
-        before = take_snapshots([world.call_ahead.pk])
-        store_verdict(world.call_ahead, "broken", {"10643": {"status": "broken"}}, evaluated_at=AS_OF)
-        first = record_evaluation_changes(before, at=AS_OF)
-        again = record_evaluation_changes(before, at=AS_OF)
-    assert len(first) == 2
-    assert again == []
-    assert Deviation.objects.count() == 2
 
 
 def test_an_unchanged_verdict_records_nothing(world):
