@@ -191,7 +191,7 @@ class AgreementForm(RevisionMixin, ModelForm):
 class AmendmentForm(Form):
     """What an amendment records. Empty "what changed" means no amendment is given."""
 
-    effective_from = forms.DateField(label=_("effective from"), widget=date_widget())
+    effective_from = forms.DateField(label=_("effective from"), required=False, widget=date_widget())
     summary = forms.CharField(label=_("what changed"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     reason = forms.CharField(label=_("why"), required=False, widget=forms.Textarea(attrs={"rows": 2}))
     agreed_by = forms.CharField(label=_("agreed by"), required=False, max_length=200,
@@ -203,6 +203,13 @@ class AmendmentForm(Form):
         kwargs.setdefault("prefix", "a")
         super().__init__(*args, **kwargs)
         self.fields["effective_from"].initial = timezone.localdate()
+
+    def clean(self):
+        cleaned = super().clean()
+        if (cleaned.get("summary") or "").strip() and not cleaned.get("effective_from") \
+                and "effective_from" not in self.errors:
+            self.add_error("effective_from", _("Say from when the amendment takes effect."))
+        return cleaned
 
     def version_info(self) -> VersionInfo | None:
         if not self.is_valid() or not self.cleaned_data["summary"].strip():

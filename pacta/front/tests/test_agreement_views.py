@@ -199,3 +199,18 @@ def test_versions_are_listed_with_what_why_who_and_how(in_force, as_user):
     text = as_user("vera").get(reverse("front:agreement", args=[REF])).text
     assert "Maria Anders" in text and "signed document" in text
     assert reverse("front:agreement_diff", args=[REF]) + "?from=0&amp;to=1" in text
+
+
+def test_an_operational_change_in_force_needs_no_amendment_even_with_its_date_cleared(in_force, as_user):
+    agreement = in_force.agreement
+    data = header_post(agreement, title="Delivery terms, revised", **{"a-effective_from": "", "a-agreed_how": "email"})
+    assert as_user("olav").post(reverse("front:agreement_edit", args=[REF]), data).status_code == 302
+    assert Agreement.objects.get().title == "Delivery terms, revised"
+    assert agreement.versions.count() == 1
+
+
+def test_an_amendment_says_from_when(in_force, as_user):
+    data = header_post(in_force.agreement, valid_to="2026-06-30", **{
+        "a-effective_from": "", "a-summary": "Extended", "a-agreed_how": "email"})
+    response = as_user("olav").post(reverse("front:agreement_edit", args=[REF]), data)
+    assert response.context["amendment"].errors["effective_from"] == ["Say from when the amendment takes effect."]
