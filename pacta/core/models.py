@@ -834,3 +834,234 @@ class CalendarToken(models.Model):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+# ---------------------------------------------------------------------------
+# Clarify, cover, communicate, review: intakes, products and coverage links,
+# status updates, check-ins and the top-customers audit reports.
+
+
+class Intake(models.Model):
+    """The clarification of a new request or change before we commit to it.
+
+    It ends in a decision: accept (a draft agreement is created from it),
+    decline (with the reason) or counter-offer ("not this, but we can …"),
+    which the customer may accept later.
+    """
+
+    class Status(models.TextChoices):
+        CLARIFYING = "clarifying", _("clarifying")
+        AWAITING_DECISION = "awaiting_decision", _("awaiting decision")
+        ACCEPTED = "accepted", _("accepted")
+        DECLINED = "declined", _("declined")
+        COUNTERED = "countered", _("counter-offered")
+
+    party = models.ForeignKey(
+        Party, verbose_name=_("party"), null=True, blank=True, on_delete=models.PROTECT, related_name="intakes"
+    )
+    prospect_name = models.CharField(
+        _("prospect"), max_length=200, blank=True, help_text=_("For a request from a firm that is not a party yet.")
+    )
+    agreement = models.ForeignKey(
+        Agreement,
+        verbose_name=_("agreement"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="intakes",
+        help_text=_("The agreement this request changes, or the draft created when it was accepted."),
+    )
+    title = models.CharField(_("request"), max_length=200)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="intakes",
+    )
+    problem = models.TextField(_("the problem, in the customer's words"), blank=True)
+    desired_situation = models.TextField(_("the desired situation"), blank=True)
+    goal = models.TextField(_("goal"), blank=True)
+    purpose = models.TextField(_("purpose"), blank=True)
+    benefit = models.TextField(_("benefit"), blank=True)
+    scope_in = models.TextField(_("in scope"), blank=True)
+    scope_out = models.TextField(_("out of scope"), blank=True)
+    limits = models.TextField(_("limits"), blank=True)
+    key_terms = models.JSONField(
+        _("definitions of key terms"), default=list, blank=True, help_text=_("They become the agreement's glossary.")
+    )
+    req_quality = models.TextField(_("quality requirements"), blank=True)
+    req_efficiency = models.TextField(_("efficiency requirements"), blank=True)
+    req_security = models.TextField(_("security requirements"), blank=True)
+    req_reliability = models.TextField(_("reliability requirements"), blank=True)
+    customer_values = models.TextField(_("what the customer values"), blank=True)
+    customer_pays = models.TextField(_("what the customer pays"), blank=True)
+    capacity = models.TextField(_("our capacity and the resources it needs"), blank=True)
+    feasibility = models.TextField(_("feasibility"), blank=True)
+    currency = models.CharField(_("currency"), max_length=3, default="EUR")
+    expected_revenue = models.DecimalField(
+        _("expected revenue per year"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    expected_margin = models.DecimalField(
+        _("expected margin per year"), max_digits=14, decimal_places=2, null=True, blank=True
+    )
+    # Each proposed special promise: a commitment document (id, type, title,
+    # parameters) plus `cost` per occurrence and `occurrences` per year.
+    proposed_commitments = models.JSONField(_("proposed commitments"), default=list, blank=True)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.CLARIFYING)
+    submitted_at = models.DateTimeField(_("submitted for decision"), null=True, blank=True)
+    decision_reason = models.TextField(_("reason"), blank=True)
+    counter_offer = models.TextField(_("counter-offer"), blank=True, help_text=_("Not this, but we can …"))
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="decided_intakes",
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    revision = models.PositiveIntegerField(default=1, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="created_intakes"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("intake")
+        verbose_name_plural = _("intakes")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "submitted_at"], name="intake_status_idx")]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Product(models.Model):
+    """A product we sell or buy, with the supplier it comes from (for coverage)."""
+
+    code = models.CharField(_("code"), max_length=128, unique=True, help_text=_("As in the events' product column."))
+    name = models.CharField(_("name"), max_length=200)
+    supplier = models.ForeignKey(
+        Party, verbose_name=_("supplier"), null=True, blank=True, on_delete=models.SET_NULL, related_name="products"
+    )
+    supplier_lead_days = models.PositiveIntegerField(
+        _("supplier's lead time (days)"), null=True, blank=True,
+        help_text=_("The supplier's usual lead time when no supplier agreement says otherwise."),
+    )
+    handling_days = models.PositiveIntegerField(
+        _("our handling days"), null=True, blank=True, help_text=_("Days between receipt and shipment on our side.")
+    )
+    list_price = models.DecimalField(_("list price"), max_digits=14, decimal_places=4, null=True, blank=True)
+    currency = models.CharField(_("currency"), max_length=3, blank=True)
+    discontinued = models.BooleanField(_("discontinued"), default=False)
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.code})"
+
+
+class CoverageLink(models.Model):
+    """A customer commitment backed by a supplier commitment (back-to-back)."""
+
+    customer_commitment = models.ForeignKey(
+        Commitment, verbose_name=_("customer's promise"), on_delete=models.CASCADE, related_name="covered_by"
+    )
+    supplier_commitment = models.ForeignKey(
+        Commitment, verbose_name=_("supplier's promise"), on_delete=models.CASCADE, related_name="covers"
+    )
+    note = models.TextField(_("note"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("coverage link")
+        verbose_name_plural = _("coverage links")
+        constraints = [
+            models.UniqueConstraint(fields=["customer_commitment", "supplier_commitment"], name="uniq_coverage_link")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_commitment} ← {self.supplier_commitment}"
+
+
+class StatusUpdate(models.Model):
+    """A status report to a party: what was kept, what is at risk and why,
+    open points, challenges, what comes next. Sending it records an `update`
+    event, which keeps `recurring` commitments with `kind: update`."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        SENT = "sent", _("sent")
+
+    party = models.ForeignKey(Party, verbose_name=_("party"), on_delete=models.CASCADE, related_name="status_updates")
+    language = models.CharField(_("language"), max_length=8, blank=True)
+    period_start = models.DateField(_("from"), null=True, blank=True)
+    period_end = models.DateField(_("to"), null=True, blank=True)
+    subject = models.CharField(_("subject"), max_length=300)
+    topics = models.TextField(_("topics"), blank=True)
+    kept = models.TextField(_("what we kept"), blank=True)
+    at_risk = models.TextField(_("what is at risk, and why"), blank=True)
+    open_points = models.TextField(_("open points"), blank=True)
+    challenges = models.TextField(_("challenges"), blank=True)
+    next_steps = models.TextField(_("what comes next"), blank=True)
+    recipients = models.JSONField(_("recipients"), default=list, blank=True)
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.DRAFT)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="sent_updates"
+    )
+    event = models.ForeignKey(Event, null=True, blank=True, on_delete=models.SET_NULL, related_name="status_updates")
+    revision = models.PositiveIntegerField(default=1, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="created_updates"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("status update")
+        verbose_name_plural = _("status updates")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class CheckIn(models.Model):
+    """A check-in with the customer, like a retrospective: what went well, what did not, what we change."""
+
+    party = models.ForeignKey(Party, verbose_name=_("party"), on_delete=models.CASCADE, related_name="check_ins")
+    date = models.DateField(_("date"))
+    participants = models.CharField(_("participants"), max_length=300, blank=True)
+    went_well = models.TextField(_("what went well"), blank=True)
+    went_badly = models.TextField(_("what did not go well"), blank=True)
+    changes = models.TextField(_("what we change"), blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("check-in")
+        verbose_name_plural = _("check-ins")
+        ordering = ["-date", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.party.code} {self.date}"
+
+
+class AuditReport(models.Model):
+    """One run of the top-customers audit, kept as handed to the sales team."""
+
+    top = models.PositiveIntegerField(_("number of customers"))
+    period_start = models.DateField(_("revenue from"), null=True, blank=True)
+    period_end = models.DateField(_("revenue to"), null=True, blank=True)
+    as_of = models.DateTimeField(_("as of"))
+    result = models.JSONField(default=dict)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("top-customers audit")
+        verbose_name_plural = _("top-customers audits")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.top} @ {self.as_of:%Y-%m-%d}"
