@@ -73,10 +73,16 @@ class UserChoiceField(forms.ModelChoiceField):
 
     def __init__(self, **kwargs):
         kwargs.setdefault("required", False)
+        kwargs.setdefault("empty_label", "—")
         super().__init__(queryset=get_user_model().objects.filter(is_active=True).order_by("username"), **kwargs)
 
     def label_from_instance(self, obj):
         return str(obj)
+
+
+def wide_input() -> forms.TextInput:
+    """A text input that takes the form's whole width (a title, a sentence)."""
+    return forms.TextInput(attrs={"class": "wide"})
 
 
 def revision_field() -> forms.IntegerField:
@@ -115,7 +121,8 @@ class PartyForm(RevisionMixin, ModelForm):
         model = Party
         fields = ["code", "name", "is_customer", "is_supplier", "country", "language", "timezone",
                   "address", "postal_code", "city", "phone", "spoc", "deputy", "notes"]
-        widgets = {"notes": forms.Textarea(attrs={"rows": 3}), "country": forms.TextInput(attrs={"size": 3})}
+        widgets = {"notes": forms.Textarea(attrs={"rows": 3}), "country": forms.TextInput(attrs={"size": 3}),
+                   "name": wide_input(), "address": wide_input()}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -164,6 +171,7 @@ class AgreementForm(RevisionMixin, ModelForm):
             "valid_from": date_widget(), "valid_to": date_widget(),
             "description": forms.Textarea(attrs={"rows": 3}),
             "currency": forms.TextInput(attrs={"size": 4}), "country": forms.TextInput(attrs={"size": 3}),
+            "title": wide_input(),
         }
 
     def __init__(self, *args, **kwargs):
@@ -219,7 +227,7 @@ class AmendmentForm(Form):
 
 class NoteForm(Form):
     date = forms.DateField(label=_("date"), widget=date_widget())
-    participants = forms.CharField(label=_("participants"), required=False, max_length=300)
+    participants = forms.CharField(label=_("participants"), required=False, max_length=300, widget=wide_input())
     text = forms.CharField(label=_("what was said"), widget=forms.Textarea(attrs={"rows": 3}))
 
     def __init__(self, *args, **kwargs):
@@ -274,7 +282,7 @@ class OperationsForm(RevisionMixin, Form):
     owner = UserChoiceField(label=_("executed by"))
     registrar = UserChoiceField(label=_("registered by"))
     how = forms.CharField(label=_("how it reaches the work process"), required=False, max_length=300,
-                          help_text=_('For example "on the route sheet" or "checklist in the order screen".'))
+                          widget=wide_input(), help_text=_('For example "on the route sheet" or "checklist in the order screen".'))
     cost_amount = forms.DecimalField(label=_("cost per occurrence"), required=False, max_digits=14, decimal_places=2,
                                      localize=True, widget=forms.TextInput(attrs={"inputmode": "decimal"}))
     cost_hours = forms.DecimalField(label=_("hours per occurrence"), required=False, max_digits=8, decimal_places=2,
@@ -296,8 +304,9 @@ class CommitmentForm(OperationsForm):
         label=_("id"), max_length=64, help_text=_("Unique within the agreement, e.g. call-ahead."),
         validators=[RegexValidator(r"^[^/\s]+$", _("Use letters, digits and dashes; no spaces or slashes."))],
     )
-    title = forms.CharField(label=_("title"), max_length=300, help_text=_("The promise in plain words."))
-    products = forms.CharField(label=_("products"), required=False,
+    title = forms.CharField(label=_("title"), max_length=300, help_text=_("The promise in plain words."),
+                            widget=wide_input())
+    products = forms.CharField(label=_("products"), required=False, widget=wide_input(),
                                help_text=_("Product codes separated by commas; empty means all products."))
     valid_from = forms.DateField(label=_("valid from"), required=False, widget=date_widget(),
                                  help_text=_("Empty: from the agreement's start."))
