@@ -36,7 +36,7 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from pydantic import BaseModel, TypeAdapter
 
-from pacta.core.commitments import get_type, validate_params
+from pacta.core.commitments import REGISTRY, get_type, validate_params
 from pacta.core.models import Event
 
 from .formatting import duration_words, number
@@ -561,7 +561,10 @@ def describe_params(type_name: str, params: dict | None) -> list[dict[str, Any]]
     nested model, or {"label", "columns", "rows"} for a list of them.
 
     Values the terms leave at their default are shown too, so that a reader sees every rule.
+    A type the registry does not know (any more) shows its stored values as they are.
     """
+    if type_name not in REGISTRY:
+        return [{"label": key, "value": str(value)} for key, value in (params or {}).items()]
     return _describe(type_specs(type_name), params or {}, defaults=True)
 
 

@@ -181,3 +181,7 @@ def test_stored_terms_read_in_words():
 def test_durations_read_in_words_beside_their_iso_form():
     rows = describe_params("notice_before_delivery", {"min_before": "PT1H", "max_before": "P1DT2H"})
     assert [r["value"] for r in rows] == ["1 hour (PT1H)", "1 day, 2 hours (P1DT2H)"]
+
+
+def test_terms_of_a_type_the_registry_no_longer_knows_are_shown_as_stored():
+    assert describe_params("telepathy", {"range": "5 km"}) == [{"label": "range", "value": "5 km"}]

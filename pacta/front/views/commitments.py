@@ -177,6 +177,8 @@ def commitment_add(request, reference, type_name):
 @require_http_methods(["GET", "POST"])
 def commitment_edit(request, reference, key):
     commitment = get_rw_commitment(request, reference, key)
+    if commitment.type not in REGISTRY:
+        raise Http404(_("This commitment's type is not known any more; its terms cannot be changed here."))
     return _commitment_form_page(request, commitment.agreement, commitment.type, commitment)
 
 
