@@ -20,6 +20,12 @@ def make_user(username: str, role: str, **extra) -> User:
     return user
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hasher(settings):
+    """Real hashers are slow on purpose; tests need no protection."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def users(db):
     return {

@@ -30,6 +30,9 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 
 DEMO = env_bool("PACTA_DEMO")
+# "As of" clock override: pacta behaves as if it were this moment (ISO 8601 with
+# offset). The Northwind demo uses it, since its data ends in May 1998.
+PACTA_CLOCK = env("PACTA_CLOCK") or None
 DEBUG = env_bool("DEBUG", default=DEMO)
 VAR_DIR = Path(env("PACTA_VAR_DIR", str(PROJECT_DIR / "var")))
 
