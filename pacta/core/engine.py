@@ -109,7 +109,8 @@ def _without(money: list[MoneyItem], dropped: list[MoneyItem]) -> list[MoneyItem
 
 def results_to_json(results: list[Result], as_of: dt.datetime) -> dict[str, Any]:
     """The document `pacta check --format json` prints (COMMITMENTS.md section 5)."""
-    return {"as_of": as_of.isoformat(), "results": [result_to_json(r) for r in results]}
+    with paused_gc():  # hundreds of thousands of small dicts, no cycles
+        return {"as_of": as_of.isoformat(), "results": [result_to_json(r) for r in results]}
 
 
 def exit_code(results: list[Result]) -> int:

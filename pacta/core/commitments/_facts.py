@@ -43,7 +43,7 @@ from pacta.lib.dates import (
 from pacta.lib.periods import period_label, period_of, period_start_expr
 
 from ._explain import Figures
-from ._scope import attach_terms, in_products, spec_table
+from ._scope import attach_terms, spec_table
 from .base import UTC_DATETIME, InstanceStatus, Period, Spec
 
 Moment = dt.date | dt.datetime
@@ -126,29 +126,30 @@ def deliveries(scoped: pl.DataFrame, terms: pl.DataFrame) -> pl.DataFrame:
     `key`: the ref for its first delivery, "ref#2" for the second and so on;
     the event id for a delivery without ref. `lo`/`hi`: its span (`span_exprs`).
     """
-    rows = scoped.filter(pl.col("fact") == "delivery").with_columns(
-        pl.when(pl.col("ref").is_null()).then(pl.concat_str(["source", "id"], separator="\x00"))
-        .otherwise(pl.col("ref")).alias("group"),
-        pl.coalesce("ref", "id").alias("base"),
-    )
-    ordinal = (
-        rows.select("spec", "group", "base", "at", "date_only").unique()
+    term_columns = [c for c in terms.columns if c not in ("spec", "effective_from", "products", "removed")]
+    by_product = bool(terms["products"].list.len().max())  # any commitment limited to products?
+    products = [pl.col("product").drop_nulls().unique().alias("row_products"),
+                pl.col("product").is_null().any().alias("whole_order")] if by_product else []
+    found = (
+        scoped.filter(pl.col("fact") == "delivery")
+        .with_columns(pl.when(pl.col("ref").is_null()).then(pl.concat_str(["source", "id"], separator="\x00"))
+                      .otherwise(pl.col("ref")).alias("group"))
+        .group_by("spec", "group", "at", "date_only")
+        .agg(pl.coalesce("ref", "id").first().alias("base"),
+             pl.col("ref", "day", "tz", "country", "role", "as_of_day", "valid").first(), *products)
         .sort("spec", "group", "at", "date_only")
         .with_columns(pl.int_range(1, pl.len() + 1).over("spec", "group").alias("n"))
         .with_columns(pl.when(pl.col("n") == 1).then(pl.col("base"))
                       .otherwise(pl.concat_str([pl.col("base"), pl.lit("#"), pl.col("n").cast(pl.Utf8)])).alias("key"))
-        .drop("base", "n")
     )
-    in_scope = (
-        attach_terms(rows.join(ordinal, on=["spec", "group", "at", "date_only"]), terms)
-        .filter(~pl.col("removed"), pl.col("valid"), in_products() | pl.col("product").is_null())
-    )
+    found = attach_terms(found, terms).filter(~pl.col("removed"), pl.col("valid"))
+    if by_product:
+        found = found.filter(pl.col("whole_order") | (pl.col("products").list.len() == 0)
+                             | (pl.col("row_products").list.set_intersection(pl.col("products")).list.len() > 0))
     zones = scoped["tz"].unique().to_list() or ["UTC"]
     lo, hi = span_exprs(zones)
-    term_columns = [c for c in terms.columns if c not in ("spec", "effective_from", "products", "removed")]
     return (
-        in_scope.group_by("spec", "key")
-        .agg(pl.col("ref", "at", "date_only", "day", "tz", "country", "role", "as_of_day", *term_columns).first())
+        found.select("spec", "key", "ref", "at", "date_only", "day", "tz", "country", "role", "as_of_day", *term_columns)
         .with_columns(lo.alias("lo"), hi.alias("hi"))
         .sort("spec", "at", "key")
     )
@@ -219,6 +220,11 @@ def next_days_late_change_expr(due_at: str, due_is_date: str, days: str, started
     by_time = (pl.when(started).then(pl.col(due_at) + whole + pl.duration(microseconds=1))
                .otherwise(pl.col(due_at) + whole + pl.duration(days=1)))
     return pl.when(pl.col(due_is_date)).then(midnight_after_expr(pl.col("as_of_day"), zones)).otherwise(by_time)
+
+
+def distinct_days(frame: pl.DataFrame, *columns: str) -> list[dt.date]:
+    """The different dates found in the date `columns` of `frame` (to format each once)."""
+    return pl.concat([frame[c] for c in columns]).drop_nulls().unique().to_list()
 
 
 def earliest(moments: Iterable[dt.datetime | None], after: dt.datetime) -> dt.datetime | None:

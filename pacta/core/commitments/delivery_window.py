@@ -20,7 +20,7 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from pydantic import Field, model_validator
 
-from ._facts import Texts, by_zone, deliveries, facts, local_moments, tally
+from ._facts import Texts, by_zone, deliveries, distinct_days, facts, local_moments, tally
 from ._fields import TimeZoneName
 from ._scope import terms_table
 from .base import (
@@ -118,7 +118,7 @@ def _results(specs: list[Spec], judged: pl.DataFrame) -> list[Result]:
 
 
 def _explanations(texts: Texts, judged: pl.DataFrame) -> pl.Expr:
-    formatted = texts.dates(judged["wday"].to_list())
+    formatted = texts.dates(distinct_days(judged, "wday"))
     date = texts.date_expr(pl.col("wday"), formatted)
     # Seconds matter at the edge of the window: 12:00:01 is outside "until 12:00".
     time = (pl.when(pl.col("time").dt.second() == 0).then(pl.col("time").dt.strftime("%H:%M"))

@@ -22,7 +22,7 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from pydantic import Field, model_validator
 
-from ._facts import Texts, deliveries, facts, local_day_of, local_moments, span_exprs, tally
+from ._facts import Texts, deliveries, distinct_days, facts, local_day_of, local_moments, span_exprs, tally
 from ._fields import Duration
 from ._scope import terms_table
 from .base import CommitmentType, InstanceResult, InstanceStatus, Params, Result, Spec, make_result, register
@@ -76,12 +76,12 @@ def judge_deliveries(specs: list[Spec], events: pl.DataFrame, as_of: dt.datetime
     notices = _notices(scoped, zones)
     with_ref, general = notices.filter(pl.col("ref").is_not_null()), notices.filter(pl.col("ref").is_null())
     fitting = [_best_notice(found, with_ref, ["spec", "ref"], "latest"), _best_notice(found, general, ["spec"], "latest")]
-    last = [_best_notice(found, with_ref, ["spec", "ref"], "hi"), _best_notice(found, general, ["spec"], "hi")]
-    return (
-        found.with_columns(*_pick(fitting, fits=True), *_pick(last, fits=False, prefix="last_"))
-        .with_columns(pl.col("notice_at").is_not_null().alias("kept"))
-        .sort("spec", "at", "key")
-    )
+    found = found.with_columns(*_pick(fitting, fits=True)).with_columns(pl.col("notice_at").is_not_null().alias("kept"))
+    # For the sentence of a missed delivery: the last notice before it, if any (few rows).
+    missed = found.filter(~pl.col("kept"))
+    last = [_best_notice(missed, with_ref, ["spec", "ref"], "hi"), _best_notice(missed, general, ["spec"], "hi")]
+    missed = missed.select("spec", "key").with_columns(*_pick(last, fits=False, prefix="last_"))
+    return found.join(missed, on=["spec", "key"], how="left").sort("spec", "at", "key")
 
 
 def _notices(scoped: pl.DataFrame, zones: list[str]) -> pl.DataFrame:
@@ -149,8 +149,7 @@ def _results(specs: list[Spec], judged: pl.DataFrame) -> list[Result]:
 
 
 def _explanations(texts: Texts, judged: pl.DataFrame, zones: list[str]) -> pl.Expr:
-    formatted = texts.dates(judged["day"].to_list() + judged["notice_day"].to_list()
-                            + judged["last_notice_day"].to_list())
+    formatted = texts.dates(distinct_days(judged, "day", "notice_day", "last_notice_day"))
     spans = {d: texts.duration(d) for d in set(judged["min_before"].to_list() + judged["max_before"].to_list()) if d is not None}
     args = {
         "delivery": texts.moment_expr(formatted, "at", "day", "date_only", zones),

@@ -7,10 +7,12 @@ How an order is judged (the engine's docs repeat this):
   earliest line; the terms in force on that local date judge it, and only its
   lines for the commitment's `products` count. Its value is the sum of their
   amounts.
+- The order's date is the earliest local date of its lines.
 - Due: with `lead_days`, the order's local date + N days (working days of the
   agreement's country with `business_days`), a whole day. Without it, the
-  latest `due` of the lines (a date or an instant). An order with neither has
-  no deadline: `kept` once delivered, else `open`.
+  latest `due` of the lines (an instant, or the whole day when any line's due
+  is a date). An order with neither has no deadline: `kept` once delivered,
+  else `open`.
 - Pauses push the due date by the paused time (`pacta.lib.dates`).
 - `grace_days` are calendar days after the due (working days for a due date
   with `business_days`): a delivery within them is `kept`, `open` orders in
@@ -49,6 +51,7 @@ from ._facts import (
     Texts,
     add_local_days,
     by_zone,
+    distinct_days,
     earliest,
     facts,
     judge,
@@ -158,18 +161,14 @@ def judge_orders(specs: list[Spec], events: pl.DataFrame, as_of: dt.datetime) ->
     scoped = scoped.filter(pl.col("ref").is_not_null())
     zones = scoped["tz"].unique().to_list() or [specs[0].timezone]
     heads = _order_heads(specs, scoped)
-    lines = (
-        scoped.filter(pl.col("fact") == "order")
-        .join(heads.select("spec", "ref", "products"), on=["spec", "ref"])
-        .filter(in_products())
-        .with_columns(pl.col("product").fill_null("").alias("pkey"),
-                      pl.when(pl.col("due_date_only")).then(pl.col("due").dt.date())
-                      .otherwise(local_day_of("due", zones)).alias("due_day"))
+    lines = _counted_lines(specs, scoped.filter(pl.col("fact") == "order"), heads).with_columns(
+        pl.col("product").fill_null("").alias("pkey"),
+        pl.when(pl.col("due_date_only")).then(pl.col("due").dt.date()).otherwise(local_day_of("due", zones))
+        .alias("due_day"),
     )
     deliveries = scoped.filter(pl.col("fact") == "delivery").join(heads, on=["spec", "ref"], how="semi")
     orders = (
         heads.join(_order_totals(lines), on=["spec", "ref"])
-        .join(_line_dues(lines), on=["spec", "ref"], how="left")
         .join(_done(lines, deliveries), on=["spec", "ref"], how="left")
         .join(deliveries.group_by("spec", "ref").agg(pl.col("force_majeure").fill_null(False).any().alias("fm_delivery")),
               on=["spec", "ref"], how="left")
@@ -181,42 +180,43 @@ def judge_orders(specs: list[Spec], events: pl.DataFrame, as_of: dt.datetime) ->
 
 
 def _order_heads(specs: list[Spec], scoped: pl.DataFrame) -> pl.DataFrame:
-    """Orders within validity with the moment of their first line and the terms in force then."""
+    """Orders placed within validity, with the moment of their first line and the terms in force then."""
     heads = (
-        scoped.filter(pl.col("fact") == "order").sort(FIRST)
+        scoped.filter(pl.col("fact") == "order")
         .group_by("spec", "ref")
-        .agg(pl.col("at").first().alias("order_at"), pl.col("date_only").first().alias("order_date_only"),
-             pl.col("day").first().alias("order_day"), pl.col("valid").first(),
-             pl.col("tz").first(), pl.col("country").first(), pl.col("as_of_day").first())
+        .agg(pl.col("at").min().alias("order_at"), pl.col("day").min().alias("order_day"),
+             pl.col("date_only").all().alias("order_date_only"), pl.col("valid").any(),
+             pl.col("tz", "country", "as_of_day").first())
         .filter(pl.col("valid"))
     )
     return attach_terms(heads, terms_table(specs, _term_columns, _TERMS), day="order_day").filter(~pl.col("removed"))
 
 
+def _counted_lines(specs: list[Spec], lines: pl.DataFrame, heads: pl.DataFrame) -> pl.DataFrame:
+    """The lines of the judged orders, for the products of each order's terms."""
+    if not any(seg.products for spec in specs for seg in spec.segments):
+        return lines.join(heads, on=["spec", "ref"], how="semi")
+    return lines.join(heads.select("spec", "ref", "products"), on=["spec", "ref"]).filter(in_products())
+
+
 def _order_totals(lines: pl.DataFrame) -> pl.DataFrame:
+    """Value, currency, force majeure, number of products and the latest `due` of each
+    order's lines (a whole day if any line's due is one)."""
     return lines.group_by("spec", "ref").agg(
         pl.col("amount").sum().alias("value"),
         pl.col("currency").drop_nulls().min().alias("currency"),
         pl.col("force_majeure").fill_null(False).any().alias("fm_order"),
         pl.col("pkey").n_unique().alias("products_ordered"),
-    )
-
-
-def _line_dues(lines: pl.DataFrame) -> pl.DataFrame:
-    """The latest `due` of each order's lines (a whole day outlasts an instant of that day)."""
-    return (
-        lines.filter(pl.col("due").is_not_null())
-        .sort("due_day", "due_date_only", "due")
-        .group_by("spec", "ref")
-        .agg(pl.col("due").last().alias("line_due"), pl.col("due_day").last().alias("line_due_day"),
-             pl.col("due_date_only").last().alias("line_due_is_date"))
+        pl.col("due_day").max().alias("line_due_day"),
+        pl.col("due").max().alias("line_due"),
+        pl.col("due_date_only").any().alias("line_due_is_date"),
     )
 
 
 def _done(lines: pl.DataFrame, deliveries: pl.DataFrame) -> pl.DataFrame:
     """When each order was delivered completely (section 2), and how many of its products are covered."""
-    first = [pl.col(c).first().alias("whole_" + c) for c in ("at", "date_only", "day")]
-    whole = deliveries.filter(pl.col("quantity").is_null()).sort(FIRST).group_by("spec", "ref").agg(first)
+    whole = (deliveries.filter(pl.col("quantity").is_null()).sort(FIRST).group_by("spec", "ref")
+             .agg(pl.col(c).first().alias("whole_" + c) for c in ("at", "date_only", "day")))
     ordered = lines.group_by("spec", "ref", "pkey").agg(pl.col("quantity").sum().alias("ordered"))
     covered = (
         deliveries.filter(pl.col("quantity").is_not_null())
@@ -246,7 +246,7 @@ def _due(orders: pl.DataFrame) -> pl.DataFrame:
         .otherwise(pl.col("line_due_day")).alias("due_day"),
         pl.when(lead).then(pl.lit(None, UTC_DATETIME)).otherwise(pl.col("line_due")).alias("due_at"),
         (lead | pl.col("line_due_is_date")).alias("due_is_date"),
-        )
+    )
 
 
 def _years(orders: pl.DataFrame) -> range:
@@ -345,7 +345,7 @@ def _with_outlook(orders: pl.DataFrame, as_of: dt.datetime, zones: list[str]) ->
 
 def _explanations(texts: Texts, orders: pl.DataFrame, zones: list[str]) -> pl.Expr:
     """Each order's sentence, without its final full stop (money clauses may follow)."""
-    formatted = texts.dates(orders["due_day"].to_list() + orders["done_day"].to_list() + orders["grace_day"].to_list())
+    formatted = texts.dates(distinct_days(orders, "due_day", "done_day", "grace_day"))
     args = {
         "due": texts.moment_expr(formatted, "due_at", "due_day", "due_is_date", zones),
         "done": texts.moment_expr(formatted, "done_at", "done_day", "done_date_only", zones),

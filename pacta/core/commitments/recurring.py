@@ -44,6 +44,7 @@ from ._facts import (
     Texts,
     add_local_days,
     by_zone,
+    distinct_days,
     earliest,
     facts,
     judge,
@@ -238,7 +239,7 @@ def warning_start_expr(due_at: str, due_day: str, due_is_date: str, warn: str, z
 
 
 def _explanations(texts: Texts, links: pl.DataFrame, zones: list[str]) -> pl.Expr:
-    formatted = texts.dates(links["due_day"].to_list() + links["done_day"].to_list())
+    formatted = texts.dates(distinct_days(links, "due_day", "done_day"))
     args = {
         "due": texts.moment_expr(formatted, "due_at", "due_day", "due_is_date", zones),
         "done": texts.moment_expr(formatted, "done_at", "done_day", "done_date_only", zones),

@@ -52,6 +52,7 @@ from pacta.lib.periods import period_of
 from ._facts import (
     FIRST,
     Texts,
+    distinct_days,
     earliest,
     facts,
     judge,
@@ -301,7 +302,7 @@ def _with_limits(texts: Texts, tickets: pl.DataFrame) -> pl.DataFrame:
 
 
 def _explanations(texts: Texts, tickets: pl.DataFrame, zones: list[str]) -> pl.Expr:
-    formatted = texts.dates(tickets["day"].to_list() + tickets["done_day"].to_list() + tickets["due_day"].to_list())
+    formatted = texts.dates(distinct_days(tickets, "day", "done_day", "due_day"))
     args = {
         "opened": texts.moment_expr(formatted, "at", "day", "date_only", zones),
         "answered": texts.moment_expr(formatted, "done_at", "done_day", "done_date_only", zones),
