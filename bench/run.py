@@ -13,7 +13,8 @@ Every measured step runs in a fresh process; its wall time and peak resident mem
 At full scale (the default) the figures, the machine and the date are written into
 docs/benchmarks.md between its `bench` markers; the rest of that page is kept.
 
-Run: `python -m bench.run [--customers N] [--reuse] [--no-db] [--profile] [--write-docs]`.
+Run: `python -m bench.run [--customers N] [--reuse] [--repeat N] [--no-db] [--postgres URL] [--profile]
+[--write-docs]`.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from urllib.parse import urlsplit, urlunsplit
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -158,18 +160,18 @@ def file_mode(p: generate.Portfolio, out: Path, profile: bool, repeat: int) -> d
     return found
 
 
-def database_mode(p: generate.Portfolio, out: Path, profile: bool, repeat: int) -> dict[str, Measure]:
-    print("database mode (SQLite)")
-    db = out / "bench.sqlite3"
-    for leftover in out.glob("bench.sqlite3*"):
-        leftover.unlink()
+def database_mode(p: generate.Portfolio, out: Path, profile: bool, repeat: int, backend: str,
+                  database_url: str) -> dict[str, Measure]:
+    """The database steps on a fresh database at `database_url`."""
+    print(f"database mode ({backend})")
     # PACTA_CLOCK: the imports' automatic re-evaluations judge as of the same moment as the checks
-    env = {"DATABASE_URL": f"sqlite:///{db}", "PACTA_VAR_DIR": str(out / "var"), "PACTA_CLOCK": generate.AS_OF}
+    env = {"DATABASE_URL": database_url, "PACTA_VAR_DIR": str(out / "var"), "PACTA_CLOCK": generate.AS_OF}
+    prefix = backend.lower()
     found = {}
 
     def step(key: str, name: str, *args: str, stdout: Path | None = None, accepted=(0,), repeat=1) -> bool:
-        found[key] = run_step(name, pacta(*args), out, env=env, stdout=stdout, profile=profile, accepted=accepted,
-                              repeat=repeat)
+        found[key] = run_step(f"{prefix}-{name}", pacta(*args), out, env=env, stdout=stdout, profile=profile,
+                              accepted=accepted, repeat=repeat)
         return found[key].ok
 
     step("startup", "pacta-startup", "version")
@@ -180,10 +182,28 @@ def database_mode(p: generate.Portfolio, out: Path, profile: bool, repeat: int) 
     if not step("import_events", "import-events", "import", "events", str(p.events)):
         return found
     # the full evaluation replaces the stored verdicts: it can be repeated
-    step("evaluate", "evaluate-all", "check", "--as-of", generate.AS_OF, stdout=out / "pacta_check_db.txt",
+    step("evaluate", "evaluate-all", "check", "--as-of", generate.AS_OF, stdout=out / f"pacta_check_{prefix}.txt",
          accepted=CHECKED, repeat=repeat)
     step("import_more", "import-more-events", "import", "events", str(p.extra_events))
     return found
+
+
+def fresh_sqlite(out: Path) -> str:
+    db = out / "bench.sqlite3"
+    for leftover in out.glob("bench.sqlite3*"):
+        leftover.unlink()
+    return f"sqlite:///{db}"
+
+
+def fresh_postgres(server_url: str) -> str:
+    """An empty database `pacta_bench` on the server of `server_url` (dropped first if it exists)."""
+    import psycopg
+
+    parts = urlsplit(server_url)
+    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as conn:
+        conn.execute("DROP DATABASE IF EXISTS pacta_bench")
+        conn.execute("CREATE DATABASE pacta_bench")
+    return urlunsplit(parts._replace(path="/pacta_bench"))
 
 
 # ---------------------------------------------------------------------------
@@ -292,7 +312,7 @@ def _row(label: str, m: Measure | None, target: str = "", ok: bool | None = None
     return "| " + " | ".join([label, *cells, target, _verdict(ok)]) + " |"
 
 
-def report(p: generate.Portfolio, files: dict[str, Measure], db: dict[str, Measure],
+def report(p: generate.Portfolio, files: dict[str, Measure], databases: dict[str, dict[str, Measure]],
            agreements: list[Agreement] | None) -> str:
     info = machine()
     lines = [
@@ -304,8 +324,7 @@ def report(p: generate.Portfolio, files: dict[str, Measure], db: dict[str, Measu
         f"{p.events_count:,} events (generated in {p.seconds:.1f} s); as of {generate.AS_OF}",
         "- Load: the machine's 1-minute load average as the step started (above the CPU count, other "
         "work competed for the CPUs and wall times are inflated; CPU time is less affected)",
-        f"- Repeated steps (both file-mode runs, the full evaluation): the fastest of "
-        f"{max([m.runs for m in (*files.values(), *db.values())] or [1])} runs",
+        _repeated(max([m.runs for m in files.values()] or [1])),
         "",
         "### File mode",
         "",
@@ -321,9 +340,14 @@ def report(p: generate.Portfolio, files: dict[str, Measure], db: dict[str, Measu
         lines.append(f"| ratio pacta / DuckDB | {ratio:.1f}x | {cpu_ratio:.1f}x | | | | |")
         lines.append(f"| pacta's peak memory | | | {ours.peak_mb:,.0f} MB | | under {FILE_MODE_MEMORY_MB:,} MB | "
                      f"{_verdict(ours.peak_mb < FILE_MODE_MEMORY_MB)} |")
-    if db:
-        lines += _database_table(p, db)
-    lines += _phase_table([("file mode check", ours), *((label, db.get(key)) for key, label in (
+    if databases:
+        lines += ["", "`pacta import events` re-evaluates by itself the commitments its new events touch; the "
+                  "re-evaluation after the 1,000 more events is that one, timed inside the process (start-up "
+                  "alone takes most of a second)."]
+    for backend, db in databases.items():
+        lines += _database_table(p, backend, db)
+    lines += _phase_table([("file mode check", ours), *((f"{backend}: {label}", db.get(key))
+                                                        for backend, db in databases.items() for key, label in (
         ("import_agreements", "import agreements"), ("import_events", "import events"),
         ("evaluate", "full evaluation"), ("import_more", "import more events")))])
     if agreements is not None:
@@ -338,11 +362,14 @@ def report(p: generate.Portfolio, files: dict[str, Measure], db: dict[str, Measu
 REEVALUATE = "db: re-evaluate touched"
 
 
-def _database_table(p: generate.Portfolio, db: dict[str, Measure]) -> list[str]:
-    lines = ["", "### Database mode (SQLite)", "",
-             "`pacta import events` re-evaluates by itself the commitments its new events touch; the "
-             "re-evaluation after the 1,000 more events is that one, timed inside the process (start-up "
-             "alone takes most of a second).", "", *HEADER]
+def _repeated(runs: int) -> str:
+    if runs == 1:
+        return "- Every step ran once"
+    return f"- Repeated steps (both file-mode runs, each full evaluation): the fastest of {runs} runs"
+
+
+def _database_table(p: generate.Portfolio, backend: str, db: dict[str, Measure]) -> list[str]:
+    lines = ["", f"### Database mode ({backend})", "", *HEADER]
     rows = [("startup", "`pacta version` (process start-up, for scale)", None),
             ("migrate", "`pacta migrate` on a fresh database", None),
             ("import_agreements", f"`pacta import agreements`: {p.customers:,} agreements", None),
@@ -398,7 +425,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=generate.DEFAULT_SEED)
     parser.add_argument("--out", type=Path, default=generate.OUT_DIR)
     parser.add_argument("--reuse", action="store_true", help="keep the files generated by the last run")
-    parser.add_argument("--no-db", action="store_true", help="file mode only")
+    parser.add_argument("--no-db", action="store_true", help="no database mode on SQLite")
+    parser.add_argument("--postgres", metavar="URL",
+                        help="also run database mode on PostgreSQL: a database pacta_bench is (re)created on the "
+                             "server of URL, e.g. postgres://postgres@127.0.0.1:5432/postgres")
     parser.add_argument("--repeat", type=int, default=3,
                         help="run the repeatable steps (both file-mode checks, the full evaluation) this many "
                              "times and keep the fastest run")
@@ -413,14 +443,19 @@ def main(argv: list[str] | None = None) -> int:
     print(f"portfolio: {portfolio.customers:,} agreements, {portfolio.events_count:,} events "
           f"({portfolio.seconds:.1f} s)")
     files = file_mode(portfolio, out, args.profile, args.repeat)
-    db = {} if args.no_db else database_mode(portfolio, out, args.profile, args.repeat)
+    databases = {}
+    if not args.no_db:
+        databases["SQLite"] = database_mode(portfolio, out, args.profile, args.repeat, "SQLite", fresh_sqlite(out))
+    if args.postgres:
+        databases["PostgreSQL"] = database_mode(portfolio, out, args.profile, args.repeat, "PostgreSQL",
+                                                fresh_postgres(args.postgres))
     agreements = None  # compared last: reading pacta's JSON makes this process big (see _portfolio)
     if files["pacta"].ok and files["duckdb"].ok:
         try:
             agreements = compare(out / "duckdb_figures.csv", out / "pacta_check.json")
         except (ValueError, KeyError) as exc:  # not the JSON of COMMITMENTS.md section 5
             print(f"  pacta's output could not be compared: {exc!r}")
-    section = report(portfolio, files, db, agreements)
+    section = report(portfolio, files, databases, agreements)
     print()
     print(section)
     full_scale = args.customers == generate.DEFAULT_CUSTOMERS and args.seed == generate.DEFAULT_SEED
