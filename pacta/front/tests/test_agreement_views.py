@@ -4,6 +4,7 @@ import csv
 import datetime as dt
 import io
 
+import openpyxl
 import time_machine
 from django.urls import reverse
 
@@ -214,3 +215,14 @@ def test_an_amendment_says_from_when(in_force, as_user):
         "a-effective_from": "", "a-summary": "Extended", "a-agreed_how": "email"})
     response = as_user("olav").post(reverse("front:agreement_edit", args=[REF]), data)
     assert response.context["amendment"].errors["effective_from"] == ["Say from when the amendment takes effect."]
+
+
+def test_the_list_exports_a_spreadsheet_with_dates_as_dates(world, as_user):
+    response = as_user("vera").get(reverse("front:agreements") + "?format=xlsx")
+    assert response["Content-Disposition"] == 'attachment; filename="agreements.xlsx"'
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "Reference"
+    assert rows[1][0] == "ALFKI-2025"
+    assert rows[1][7].date() == dt.date(2025, 1, 1)  # a date cell, not text
+    assert rows[1][-1] == 1

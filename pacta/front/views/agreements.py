@@ -106,7 +106,7 @@ def agreement_list(request):
         commitment_count=Count("commitments", filter=Q(commitments__removed_in__isnull=True))
     )
     return list_page(request, AgreementFilter(request.GET), qs, sorts=AGREEMENT_SORTS, default="reference",
-                     columns=AGREEMENT_COLUMNS, csv_name="agreements.csv", template="agreement",
+                     columns=AGREEMENT_COLUMNS, export_name="agreements", template="agreement",
                      can_create=can_change(request.user))
 
 

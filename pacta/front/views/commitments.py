@@ -79,7 +79,7 @@ def commitment_list(request):
         "agreement", "agreement__party", "agreement__owner", "agreement__party__spoc", "owner", "removed_in"
     ).annotate(title_now=current_title())
     return list_page(request, CommitmentFilter(request.GET), qs, sorts=COMMITMENT_SORTS, default="agreement",
-                     columns=COMMITMENT_COLUMNS, csv_name="commitments.csv", template="commitment")
+                     columns=COMMITMENT_COLUMNS, export_name="commitments", template="commitment")
 
 
 @login_required

@@ -130,14 +130,15 @@ def link_commitments(entries) -> None:
 
 
 
-def list_page(request, filters, queryset, *, sorts: dict, default: str, columns: list, csv_name: str,
+def list_page(request, filters, queryset, *, sorts: dict, default: str, columns: list, export_name: str,
               template: str, per_page: int = 50, on_page=None, **ctx):
-    """A list page: narrowed by `filters`, sorted, paged; `?format=csv` exports the whole
-    list. Templates `front/<template>_list.html` and `front/partials/<template>_results.html`
-    (what the filter form's htmx request gets). `on_page(page)` prepares the rows shown."""
+    """A list page: narrowed by `filters`, sorted, paged; `?format=csv` or `xlsx` exports the
+    whole list as `<export_name>.csv`/`.xlsx`. Templates `front/<template>_list.html` and
+    `front/partials/<template>_results.html` (what the filter form's htmx request gets).
+    `on_page(page)` prepares the rows shown."""
     listing = Listing(request, filters.apply(queryset), sorts=sorts, default=default, per_page=per_page)
-    if listing.wants_csv:
-        return listing.csv(csv_name, columns)
+    if listing.export_format:
+        return listing.export(export_name, columns)
     if on_page is not None:
         on_page(listing.page)
     return render_list(request, f"front/{template}_list.html", f"front/partials/{template}_results.html",

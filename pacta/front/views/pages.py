@@ -94,7 +94,7 @@ AUDIT_COLUMNS = [
 def audit_log(request):
     qs = AuditEntry.objects.select_related("user", "agreement", "party")
     return list_page(request, AuditFilter(request.GET), qs, sorts={"at": ("at",)}, default="-at",
-                     columns=AUDIT_COLUMNS, csv_name="audit.csv", template="audit", per_page=100,
+                     columns=AUDIT_COLUMNS, export_name="audit", template="audit", per_page=100,
                      on_page=link_commitments)
 
 

@@ -48,7 +48,7 @@ PARTY_COLUMNS = [
 def party_list(request):
     qs = Party.objects.select_related("spoc", "deputy").annotate(agreement_count=Count("agreements"))
     return list_page(request, PartyFilter(request.GET), qs, sorts=PARTY_SORTS, default="name", columns=PARTY_COLUMNS,
-                     csv_name="parties.csv", template="party", can_create=can_change(request.user))
+                     export_name="parties", template="party", can_create=can_change(request.user))
 
 
 @login_required
