@@ -342,8 +342,8 @@ def report(p: generate.Portfolio, files: dict[str, Measure], databases: dict[str
                      f"{_verdict(ours.peak_mb < FILE_MODE_MEMORY_MB)} |")
     if databases:
         lines += ["", "`pacta import events` re-evaluates by itself the commitments its new events touch; the "
-                  "re-evaluation after the 1,000 more events is that one, timed inside the process (start-up "
-                  "alone takes most of a second)."]
+                  f"re-evaluation after the {p.extra_count:,} more events is that one, timed inside the process "
+                  "(start-up alone takes most of a second)."]
     for backend, db in databases.items():
         lines += _database_table(p, backend, db)
     lines += _phase_table([("file mode check", ours), *((f"{backend}: {label}", db.get(key))
