@@ -44,10 +44,18 @@ from pacta.lib.periods import period_label, period_of, period_start_expr
 
 from ._explain import Figures
 from ._scope import attach_terms, spec_table
-from .base import UTC_DATETIME, InstanceStatus, Period, Spec
+from .base import UTC_DATETIME, InstanceStatus, Period, Result, Spec
 
 Moment = dt.date | dt.datetime
 EPSILON = dt.timedelta(microseconds=1)
+
+
+class SetBased:
+    """Mixin of the types that judge all their commitments together: `evaluate`
+    is `evaluate_many` of one."""
+
+    def evaluate(self, spec: Spec, events: pl.DataFrame, as_of: dt.datetime) -> Result:
+        return self.evaluate_many([spec], events, as_of)[0]
 
 
 def by_zone(zones: Iterable[str], make: Callable[[str], pl.Expr], column: str = "tz") -> pl.Expr:

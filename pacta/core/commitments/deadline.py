@@ -38,6 +38,7 @@ from pacta.lib.dates import (
 
 from ._facts import (
     FIRST,
+    SetBased,
     Texts,
     earliest,
     facts,
@@ -70,16 +71,13 @@ class DeadlineParams(Params):
 
 
 @register
-class Deadline(CommitmentType):
+class Deadline(SetBased, CommitmentType):
     name = "deadline"
     label = _("Deadline")
     help = _("One thing done by a date: a renewal notice, a certificate, a price review, a checklist item.")
     Params = DeadlineParams
     reads = {"customer": ("attestation", "update", "meeting", "notice", "delivery", "invoice", "payment"),
              "supplier": ("attestation", "update", "meeting", "notice", "receipt", "invoice", "payment")}
-
-    def evaluate(self, spec: Spec, events: pl.DataFrame, as_of: dt.datetime) -> Result:
-        return self.evaluate_many([spec], events, as_of)[0]
 
     def evaluate_many(self, specs: list[Spec], events: pl.DataFrame, as_of: dt.datetime) -> list[Result]:
         if not specs:

@@ -20,7 +20,7 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from pydantic import Field, model_validator
 
-from ._facts import Texts, by_zone, deliveries, distinct_days, facts, local_moments, tally
+from ._facts import SetBased, Texts, by_zone, deliveries, distinct_days, facts, local_moments, tally
 from ._fields import TimeZoneName
 from ._scope import terms_table
 from .base import (
@@ -68,15 +68,12 @@ def _term_columns(seg) -> dict:
 
 
 @register
-class DeliveryWindow(CommitmentType):
+class DeliveryWindow(SetBased, CommitmentType):
     name = "delivery_window"
     label = _("Delivery window")
     help = _("Deliveries only on the agreed days and hours, e.g. mornings only.")
     Params = DeliveryWindowParams
     reads = {"customer": ("delivery",), "supplier": ("receipt",)}
-
-    def evaluate(self, spec: Spec, events: pl.DataFrame, as_of: dt.datetime) -> Result:
-        return self.evaluate_many([spec], events, as_of)[0]
 
     def evaluate_many(self, specs: list[Spec], events: pl.DataFrame, as_of: dt.datetime) -> list[Result]:
         if not specs:

@@ -22,7 +22,17 @@ from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 from pydantic import Field, model_validator
 
-from ._facts import Texts, deliveries, distinct_days, facts, local_day_of, local_moments, span_exprs, tally
+from ._facts import (
+    SetBased,
+    Texts,
+    deliveries,
+    distinct_days,
+    facts,
+    local_day_of,
+    local_moments,
+    span_exprs,
+    tally,
+)
 from ._fields import Duration
 from ._scope import terms_table
 from .base import CommitmentType, InstanceResult, InstanceStatus, Params, Result, Spec, make_result, register
@@ -47,15 +57,12 @@ _NOTICE = ("notice_at", "notice_day", "notice_date_only")
 
 
 @register
-class NoticeBeforeDelivery(CommitmentType):
+class NoticeBeforeDelivery(SetBased, CommitmentType):
     name = "notice_before_delivery"
     label = _("Notice before delivery")
     help = _("The party is told ahead of each delivery, e.g. a call one hour before.")
     Params = NoticeBeforeDeliveryParams
     reads = {"customer": ("delivery", "notice"), "supplier": ("receipt", "notice")}
-
-    def evaluate(self, spec: Spec, events: pl.DataFrame, as_of: dt.datetime) -> Result:
-        return self.evaluate_many([spec], events, as_of)[0]
 
     def evaluate_many(self, specs: list[Spec], events: pl.DataFrame, as_of: dt.datetime) -> list[Result]:
         if not specs:

@@ -48,6 +48,7 @@ from pacta.lib.dates import (
 
 from ._facts import (
     FIRST,
+    SetBased,
     Texts,
     add_local_days,
     by_zone,
@@ -131,15 +132,12 @@ def _term_columns(seg) -> dict:
 
 
 @register
-class OnTimeDelivery(CommitmentType):
+class OnTimeDelivery(SetBased, CommitmentType):
     name = "on_time_delivery"
     label = _("On-time delivery")
     help = _("Each order is delivered by its due date; late orders may carry a penalty.")
     Params = OnTimeDeliveryParams
     reads = {"customer": ("order", "delivery"), "supplier": ("purchase_order", "receipt")}
-
-    def evaluate(self, spec: Spec, events: pl.DataFrame, as_of: dt.datetime) -> Result:
-        return self.evaluate_many([spec], events, as_of)[0]
 
     def evaluate_many(self, specs: list[Spec], events: pl.DataFrame, as_of: dt.datetime) -> list[Result]:
         if not specs:

@@ -41,6 +41,7 @@ from pacta.lib.periods import clip, period_label, period_of
 
 from ._facts import (
     FIRST,
+    SetBased,
     Texts,
     add_local_days,
     by_zone,
@@ -102,15 +103,12 @@ def _term_columns(seg) -> dict:
 
 
 @register
-class Recurring(CommitmentType):
+class Recurring(SetBased, CommitmentType):
     name = "recurring"
     label = _("Recurring")
     help = _("Something happens regularly, e.g. a status update every two weeks, even when nothing is new.")
     Params = RecurringParams
     reads = {"customer": ("update", "meeting", "attestation", "notice"), "supplier": ("update", "meeting", "attestation", "notice")}
-
-    def evaluate(self, spec: Spec, events: pl.DataFrame, as_of: dt.datetime) -> Result:
-        return self.evaluate_many([spec], events, as_of)[0]
 
     def evaluate_many(self, specs: list[Spec], events: pl.DataFrame, as_of: dt.datetime) -> list[Result]:
         if not specs:

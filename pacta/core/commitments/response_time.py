@@ -51,6 +51,7 @@ from pacta.lib.periods import period_of
 
 from ._facts import (
     FIRST,
+    SetBased,
     Texts,
     distinct_days,
     earliest,
@@ -134,15 +135,12 @@ def _term_columns(seg) -> dict:
 
 
 @register
-class ResponseTime(CommitmentType):
+class ResponseTime(SetBased, CommitmentType):
     name = "response_time"
     label = _("Response time")
     help = _("Each ticket gets an answer within the agreed time.")
     Params = ResponseTimeParams
     reads = {"customer": ("ticket_opened", "ticket_answered"), "supplier": ("ticket_opened", "ticket_answered")}
-
-    def evaluate(self, spec: Spec, events: pl.DataFrame, as_of: dt.datetime) -> Result:
-        return self.evaluate_many([spec], events, as_of)[0]
 
     def evaluate_many(self, specs: list[Spec], events: pl.DataFrame, as_of: dt.datetime) -> list[Result]:
         if not specs:
