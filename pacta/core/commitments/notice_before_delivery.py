@@ -157,7 +157,8 @@ def _results(specs: list[Spec], judged: pl.DataFrame) -> list[Result]:
 
 def _explanations(texts: Texts, judged: pl.DataFrame, zones: list[str]) -> pl.Expr:
     formatted = texts.dates(distinct_days(judged, "day", "notice_day", "last_notice_day"))
-    spans = {d: texts.duration(d) for d in set(judged["min_before"].to_list() + judged["max_before"].to_list()) if d is not None}
+    durations = pl.concat([judged["min_before"], judged["max_before"]]).drop_nulls().unique().to_list()
+    spans = {d: texts.duration(d) for d in durations}
     args = {
         "delivery": texts.moment_expr(formatted, "at", "day", "date_only", zones),
         "notice": texts.moment_expr(formatted, "notice_at", "notice_day", "notice_date_only", zones),

@@ -260,7 +260,8 @@ def _years(orders: pl.DataFrame) -> range:
 def _delivered(orders: pl.DataFrame) -> pl.DataFrame:
     """`done_*`: when the order was delivered completely (the earlier of a whole delivery and full coverage)."""
     qty_done = pl.col("covered") == pl.col("products_ordered")
-    use_whole = pl.col("whole_at").is_not_null() & (~qty_done.fill_null(False) | (pl.col("whole_at") <= pl.col("pieces_at")))
+    earlier = pl.col("whole_at") <= pl.col("pieces_at")
+    use_whole = pl.col("whole_at").is_not_null() & (~qty_done.fill_null(False) | earlier)
     return orders.with_columns(
         pl.when(use_whole).then(pl.col("whole_" + c)).when(qty_done).then(pl.col("pieces_" + c)).alias("done_" + c)
         for c in ("at", "date_only", "day")
