@@ -161,10 +161,6 @@ def week_mask(weekdays: Iterable[int]) -> tuple[bool, ...]:
     return tuple(i in chosen for i in range(7))
 
 
-def years_between(first: dt.date, last: dt.date) -> range:
-    return range(first.year, last.year + 1)
-
-
 def add_business_days_expr(day: pl.Expr, n: pl.Expr, country: str, years: Iterable[int]) -> pl.Expr:
     """Polars version of `add_business_days` for a column of dates and counts.
 

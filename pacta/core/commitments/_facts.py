@@ -167,25 +167,11 @@ def deliveries(scoped: pl.DataFrame, terms: pl.DataFrame) -> pl.DataFrame:
 # From frame values to result values
 
 
-def moment(at: dt.datetime | None, day: dt.date | None, whole_day: bool | None, tz: str) -> Moment | None:
-    """A result moment: the local date for a whole day, else the instant in local time."""
-    if whole_day:
-        return day
-    if at is None:
-        return None
-    return at.astimezone(tzinfo(tz))
-
-
 def passes_at(deadline: Moment, tz: str) -> dt.datetime:
     """The first instant at which an inclusive deadline has passed."""
     if is_date(deadline):
         return start_of_day(deadline + DAY, tz)
     return deadline.astimezone(UTC) + EPSILON
-
-
-def last_instant(deadline: Moment, tz: str) -> dt.datetime:
-    """The last instant that still meets an inclusive deadline."""
-    return end_of_day(deadline, tz) if is_date(deadline) else deadline
 
 
 def next_days_late_change(due: Moment, days: int, as_of: dt.datetime, tz: str, *, started: bool = False) -> dt.datetime:
@@ -503,27 +489,35 @@ def tally_parts(texts: Texts, spec: Spec, instances: list, *, none: str, counted
     return parts
 
 
-def count_by_status(statuses: Iterable[InstanceStatus]) -> dict[InstanceStatus, int]:
-    counts: dict[InstanceStatus, int] = {}
-    for status in statuses:
-        counts[status] = counts.get(status, 0) + 1
-    return counts
-
-
 __all__ = [
     "EPSILON",
     "FIRST",
+    "SetBased",
     "Texts",
     "add_local_days",
     "by_zone",
-    "count_by_status",
+    "deliveries",
+    "distinct_days",
     "earliest",
     "facts",
-    "last_instant",
+    "judge",
     "local_day_of",
-    "moment",
+    "local_moments",
+    "midnight_after_expr",
+    "midnight_expr",
     "next_days_late_change",
+    "next_days_late_change_expr",
     "passes_at",
+    "passes_at_expr",
+    "pauses_before",
+    "period_counts",
+    "period_rates",
+    "push_for_pauses",
     "sentence",
+    "span_exprs",
+    "tally",
+    "tally_parts",
+    "target_clause",
+    "target_period_end",
     "waived_keys",
 ]
