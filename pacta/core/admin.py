@@ -15,20 +15,26 @@ from .models import (
     Agreement,
     AgreementVersion,
     AuditEntry,
+    AuditReport,
     CalendarToken,
+    CheckIn,
     ColumnMapping,
     Commitment,
     CommitmentTerms,
     Contact,
+    CoverageLink,
     Deviation,
     Event,
     GlossaryTerm,
     ImportBatch,
     Instance,
+    Intake,
     NegotiationNote,
     OutboundMail,
     Party,
     Pause,
+    Product,
+    StatusUpdate,
     Waiver,
 )
 
@@ -205,6 +211,48 @@ class OutboundMailAdmin(ReadOnlyMixin, admin.ModelAdmin):
 class CalendarTokenAdmin(ReadOnlyMixin, admin.ModelAdmin):
     list_display = ("user", "hint", "created_at", "last_used_at", "revoked_at")
     exclude = ("token_hash",)
+
+
+@admin.register(Intake)
+class IntakeAdmin(admin.ModelAdmin):
+    list_display = ("title", "party", "prospect_name", "status", "owner", "updated_at")
+    list_filter = ("status",)
+    search_fields = ("title", "prospect_name", "party__code", "party__name")
+    raw_id_fields = ("party", "agreement", "owner", "decided_by", "created_by")
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ("code", "name", "supplier", "list_price", "currency", "discontinued")
+    list_filter = ("discontinued",)
+    search_fields = ("code", "name")
+    raw_id_fields = ("supplier",)
+
+
+@admin.register(CoverageLink)
+class CoverageLinkAdmin(admin.ModelAdmin):
+    list_display = ("customer_commitment", "supplier_commitment", "created_at")
+    raw_id_fields = ("customer_commitment", "supplier_commitment", "created_by")
+
+
+@admin.register(StatusUpdate)
+class StatusUpdateAdmin(admin.ModelAdmin):
+    list_display = ("subject", "party", "status", "sent_at", "created_at")
+    list_filter = ("status",)
+    search_fields = ("subject", "party__code", "party__name")
+    raw_id_fields = ("party", "sent_by", "event", "created_by")
+
+
+@admin.register(CheckIn)
+class CheckInAdmin(admin.ModelAdmin):
+    list_display = ("party", "date", "participants")
+    search_fields = ("party__code", "party__name", "participants")
+    raw_id_fields = ("party", "created_by")
+
+
+@admin.register(AuditReport)
+class AuditReportAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    list_display = ("created_at", "top", "period_start", "period_end", "as_of", "created_by")
 
 
 admin.site.site_header = _("pacta administration")

@@ -15,12 +15,6 @@ CALL_AHEAD = CommitmentData(
 )
 
 
-@pytest.fixture(autouse=True)
-def fast_passwords(settings):
-    """The world's five users are made for every test: a slow password hash would dominate the run."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def world(users):
     party = do_create_party(acting_user=users["mona"], code="ALFKI", name="Alfreds Futterkiste",
