@@ -21,11 +21,11 @@ Rules (docs/evaluation.md):
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
 
 import polars as pl
 from django.db import connection, transaction
@@ -50,7 +50,7 @@ from pacta.lib.dates import end_of_day, start_of_day
 
 BATCH_SIZE = 1000  # commitments per transaction
 FETCH_SIZE = 100_000  # event rows per round trip
-INSERT_CHUNK = 20_000  # instance rows per executemany
+INSERT_CHUNK = 5_000  # instance rows per executemany, ids per DELETE
 
 
 @dataclass
@@ -234,93 +234,149 @@ def events_frame(parties: Iterable[str] | None, as_of: dt.datetime | None) -> pl
 
 
 @lru_cache(maxsize=4096)
-def _day_bound(day: dt.date, tz: str, end: bool) -> dt.datetime:
-    return end_of_day(day, tz) if end else start_of_day(day, tz)
+def _day_bound(day: dt.date, tz: str, end: bool) -> tuple[dt.datetime, str]:
+    moment = end_of_day(day, tz) if end else start_of_day(day, tz)
+    return moment, _utc_text(moment)
 
 
-def _moment(value: dt.date | dt.datetime | None, tz: str, *, end: bool) -> dt.datetime | None:
-    if value is None or isinstance(value, dt.datetime):
-        return value
+def _moment_and_text(value: dt.date | dt.datetime | None, tz: str, *, end: bool
+                     ) -> tuple[dt.datetime | None, str | None]:
+    """An instance's due or done as an aware moment and as SQLite's text. A
+    whole day is stored as its last moment (due) or its first (done)."""
+    if value is None:
+        return None, None
+    if isinstance(value, dt.datetime):
+        return value, _utc_text(value)
     return _day_bound(value, tz, end)
-
-
-def _instance_rows(commitment: Commitment, spec: Spec, result: Result, adapt: _Adapters,
-                   summary: EvaluationSummary) -> list[tuple]:
-    rows, seen = [], set()
-    for inst in result.instances:
-        if inst.key in seen:
-            summary.errors.append(f"{commitment}: instance {inst.key} given twice; kept the first")
-            continue
-        seen.add(inst.key)
-        rows.append((
-            commitment.pk, inst.key, str(inst.status), str(inst.health) if inst.health else "",
-            adapt.moment(_moment(inst.due, spec.timezone, end=True)),
-            adapt.moment(_moment(inst.done, spec.timezone, end=False)),
-            inst.days_late, adapt.money(inst.money), inst.explanation,
-        ))
-    return rows
-
-
-class _Adapters:
-    """The database's adapters, looked up once per batch (the connection proxy
-    is slow to reach), with the values that repeat (due days, empty money) cached."""
-
-    def __init__(self):
-        ops = connection.ops
-        self._moment, self._moments = ops.adapt_datetimefield_value, {}
-        self.json = lambda value: ops.adapt_json_value(value, None)
-        self.no_money = self.json([])
-
-    def moment(self, value: dt.datetime | None):
-        if value is None:
-            return None
-        found = self._moments.get(value)
-        if found is None:
-            found = self._moments[value] = self._moment(value)
-        return found
-
-    def money(self, items) -> Any:
-        return self.json([money_to_json(m) for m in items]) if items else self.no_money
 
 
 _INSTANCE_COLUMNS = ("commitment_id", "key", "status", "health", "due", "done", "days_late", "money", "explanation")
 _COMMITMENT_COLUMNS = ("status", "counts", "money", "explanation", "evaluated_at", "as_of", "next_check_at")
 
 
+def _utc_text(value: dt.datetime) -> str:
+    """A moment as the text SQLite holds (what Django's adapter writes), without the adapter's per-call checks."""
+    return value.astimezone(dt.timezone.utc).replace(tzinfo=None).isoformat(" ")
+
+
+def _canonical_moment(text: str | None) -> str | None:
+    # Stored text: SQLite "2025-03-06 22:59:59[.999999]", PostgreSQL "...[.999999]+00".
+    if text is None:
+        return None
+    text = text.replace("T", " ")[:26].split("+")[0]
+    return text if len(text) == 26 else text + ".000000"
+
+
+def _canonical_money(text: str | None) -> list:
+    return [] if not text or text == "[]" else json.loads(text)
+
+
+class _Verdicts:
+    """One batch's verdicts as rows for the database, and what changed against the stored rows."""
+
+    def __init__(self, pairs: list[tuple[Commitment, Spec, Result]], as_of: dt.datetime, now: dt.datetime,
+                 errors: list[str]):
+        ops = connection.ops
+        # SQLite keeps moments as text, PostgreSQL takes the datetime itself.
+        self.text_moments = connection.vendor == "sqlite"
+        self.json = lambda value: ops.adapt_json_value(value, None)
+        self.no_money = self.json([])
+        self.instances: dict[tuple[int, str], tuple[tuple, tuple]] = {}  # (commitment, key) -> (row, signature)
+        for commitment, spec, result in pairs:
+            for inst in result.instances:
+                if (commitment.pk, inst.key) in self.instances:
+                    errors.append(f"{commitment}: instance {inst.key} given twice; kept the first")
+                    continue
+                self.instances[commitment.pk, inst.key] = self._instance(commitment.pk, spec.timezone, inst)
+        self.commitments = [
+            (r.status, self.json(r.counts), self._money([money_to_json(m) for m in r.money]), r.explanation,
+             self._db_moment(now), self._db_moment(as_of), self._db_moment(r.next_check_at), c.pk)
+            for c, _s, r in pairs
+        ]
+
+    def _db_moment(self, value: dt.datetime | None):
+        if value is None or not self.text_moments:
+            return value
+        return _utc_text(value)
+
+    def _money(self, money: list[dict]):
+        return self.json(money) if money else self.no_money
+
+    def _instance(self, commitment_id: int, tz: str, inst) -> tuple[tuple, tuple]:
+        due, due_text = _moment_and_text(inst.due, tz, end=True)
+        done, done_text = _moment_and_text(inst.done, tz, end=False)
+        status = getattr(inst.status, "value", inst.status)
+        health = getattr(inst.health, "value", inst.health) or ""
+        money = [money_to_json(m) for m in inst.money] if inst.money else []
+        if self.text_moments:
+            # SQLite returns exactly the text written (by us or by the ORM): the row is its own signature.
+            row = (commitment_id, inst.key, status, health, due_text, done_text, inst.days_late,
+                   self._money(money), inst.explanation)
+            return row, row[2:]
+        row = (commitment_id, inst.key, status, health, due, done, inst.days_late, self._money(money),
+               inst.explanation)
+        return row, (status, health, _canonical_moment(due_text), _canonical_moment(done_text), inst.days_late,
+                     money, inst.explanation)
+
+    def changes(self, stored: dict[tuple[int, str], tuple[int, tuple]]) -> tuple[list[int], list[tuple]]:
+        """(ids of stored rows to delete, rows to insert): only what differs is rewritten."""
+        drop = [pk for key, (pk, signature) in stored.items()
+                if key not in self.instances or self.instances[key][1] != signature]
+        add = [row for key, (row, signature) in self.instances.items()
+               if key not in stored or stored[key][1] != signature]
+        return drop, add
+
+
+def _stored_instances(cursor, ids: list[int]) -> dict[tuple[int, str], tuple[int, tuple]]:
+    """The stored instances of these commitments: (commitment, key) -> (id, signature), the
+    signature comparable with `_Verdicts`' (SQLite: the stored text; PostgreSQL: canonical values)."""
+    cursor.execute(
+        "SELECT id, commitment_id, {key}, status, health, CAST(due AS TEXT), CAST(done AS TEXT), days_late, "
+        "CAST(money AS TEXT), explanation FROM {table} WHERE commitment_id IN ({ids})".format(
+            key=connection.ops.quote_name("key"), table=Instance._meta.db_table, ids=", ".join(["%s"] * len(ids))),
+        ids,
+    )
+    if connection.vendor == "sqlite":
+        return {(row[1], row[2]): (row[0], row[3:]) for row in cursor.fetchall()}
+    return {
+        (cid, key): (pk, (status, health, _canonical_moment(due), _canonical_moment(done), days_late,
+                          _canonical_money(money), explanation))
+        for pk, cid, key, status, health, due, done, days_late, money, explanation in cursor.fetchall()
+    }
+
+
 def _store(pairs: list[tuple[Commitment, Spec, Result]], as_of: dt.datetime, now: dt.datetime,
            summary: EvaluationSummary) -> None:
     """Write the verdicts of one batch in one transaction: the commitments'
-    cache and their instances (replaced), and the deviations the watcher
-    reads (pacta.core.watch: snapshot before, changes recorded after).
+    cache, their instances (only the rows that changed are rewritten), and
+    the deviations the watcher reads (pacta.core.watch: snapshot before,
+    changes recorded after).
 
     Plain SQL: the ORM's bulk_update builds a CASE per row and field, which
     costs more than the evaluation itself.
     """
     from pacta.core.watch import record_evaluation_changes, take_snapshots
 
-    ops, adapt = connection.ops, _Adapters()
+    ops = connection.ops
     ids = [c.pk for c, _s, _r in pairs]
-    instances = [row for c, spec, result in pairs for row in _instance_rows(c, spec, result, adapt, summary)]
-    commitments = [
-        (r.status, adapt.json(r.counts), adapt.money(r.money), r.explanation,
-         adapt.moment(now), adapt.moment(as_of), adapt.moment(r.next_check_at), c.pk)
-        for c, _s, r in pairs
-    ]
-    instance_table, commitment_table = Instance._meta.db_table, Commitment._meta.db_table
+    verdicts = _Verdicts(pairs, as_of, now, summary.errors)
+    table = Instance._meta.db_table
     insert = "INSERT INTO {} ({}) VALUES ({})".format(
-        instance_table, ", ".join(_INSTANCE_COLUMNS), ", ".join(["%s"] * len(_INSTANCE_COLUMNS)))
+        table, ", ".join(ops.quote_name(c) for c in _INSTANCE_COLUMNS), ", ".join(["%s"] * len(_INSTANCE_COLUMNS)))
     update = "UPDATE {} SET {} WHERE id = %s".format(
-        commitment_table, ", ".join(f"{ops.quote_name(c)} = %s" for c in _COMMITMENT_COLUMNS))
+        Commitment._meta.db_table, ", ".join(f"{ops.quote_name(c)} = %s" for c in _COMMITMENT_COLUMNS))
     with transaction.atomic():
         before = take_snapshots(ids)
         with connection.cursor() as cursor:
-            cursor.execute(f"DELETE FROM {instance_table} WHERE commitment_id IN ({', '.join(['%s'] * len(ids))})",
-                           ids)
-            for start in range(0, len(instances), INSERT_CHUNK):
-                cursor.executemany(insert, instances[start:start + INSERT_CHUNK])
-            cursor.executemany(update, commitments)
+            drop, add = verdicts.changes(_stored_instances(cursor, ids))
+            for start in range(0, len(drop), INSERT_CHUNK):
+                part = drop[start:start + INSERT_CHUNK]
+                cursor.execute(f"DELETE FROM {table} WHERE id IN ({', '.join(['%s'] * len(part))})", part)
+            for start in range(0, len(add), INSERT_CHUNK):
+                cursor.executemany(insert, add[start:start + INSERT_CHUNK])
+            cursor.executemany(update, verdicts.commitments)
         record_evaluation_changes(before, [(c, r) for c, _s, r in pairs], at=as_of)
-    summary.instances += len(instances)
+    summary.instances += len(verdicts.instances)
 
 
 def _evaluate_batch(pairs: list[tuple[Commitment, Spec]], as_of: dt.datetime, now: dt.datetime,

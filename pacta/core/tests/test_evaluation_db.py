@@ -128,6 +128,21 @@ def test_it_stores_the_verdicts_and_replaces_the_instances(alfki, order_type):
     assert (c.status, c.money, c.next_check_at) == ("open", [], due)
 
 
+@time_machine.travel("2025-03-20T12:00:00+01:00", tick=False)
+def test_only_the_instances_that_changed_are_rewritten(alfki, order_type):
+    make_agreement(alfki, {"otd": ("test_orders", {"due_days": 3, "penalty": "10"})})
+    store_events()
+    evaluate_and_store(as_of=dt.datetime(2025, 3, 5, 12, tzinfo=UTC))
+    first = dict(Instance.objects.values_list("key", "id"))
+    evaluate_and_store(as_of=dt.datetime(2025, 3, 5, 13, tzinfo=UTC))
+    assert dict(Instance.objects.values_list("key", "id")) == first
+    # On 10 March order 10249 (due 6 March) is overdue: only its row is replaced.
+    evaluate_and_store(as_of=dt.datetime(2025, 3, 10, tzinfo=UTC))
+    now = dict(Instance.objects.values_list("key", "id"))
+    assert now["10248"] == first["10248"] and now["10249"] != first["10249"]
+    assert Instance.objects.get(key="10249").status == "overdue"
+
+
 def test_drafts_are_skipped_and_counted(alfki, order_type):
     make_agreement(alfki, {"otd": ("test_orders", {})}, status=Agreement.Status.DRAFT)
     make_agreement(alfki, {"otd": ("test_orders", {})}, reference="ALFKI-OLD", status=Agreement.Status.ENDED)

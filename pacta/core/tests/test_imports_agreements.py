@@ -1,8 +1,10 @@
 """Reading YAML agreement files: every field validated, every problem at the line of its key."""
 
 import datetime as dt
+import re
 import textwrap
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 
@@ -324,3 +326,12 @@ def test_drafts_are_not_evaluated():
     assert (spec.agreement, spec.party, spec.role, spec.country, spec.commitment) == (
         "ALFKI-2025", "ALFKI", "customer", "NL", "call-ahead")
     assert spec.waivers == frozenset() and spec.pauses == ()
+
+
+def test_the_complete_example_of_the_docs_reads():
+    docs = Path(__file__).resolve().parents[3] / "docs" / "agreement-files.md"
+    block = re.search(r"```yaml\n(.*?)```", docs.read_text(encoding="utf-8"), re.S).group(1)
+    [doc] = parse_agreements(block, "agreement-files.md")
+    assert [c.id for c in doc.commitments] == ["call-ahead"]
+    assert [v.number for v in doc.versions] == [1, 2] and doc.versions[1].commitments == doc.commitments
+    assert (doc.notes[0].participants, doc.contacts[0].name) == ("Olav, Maria Anders", "Maria Anders")
