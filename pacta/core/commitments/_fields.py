@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Annotated
 
 from django.utils.translation import gettext
-from pydantic import AfterValidator, Field
+from pydantic import AfterValidator, Field, model_validator
 
 from .base import Params, Weekday
 
@@ -46,3 +46,9 @@ class BusinessHours(Params):
     )
     from_: dt.time = Field(dt.time(8, 0), alias="from", description="Start of the working day (local time).")
     to: dt.time = Field(dt.time(17, 0), description="End of the working day (local time).")
+
+    @model_validator(mode="after")
+    def _order(self):
+        if self.to <= self.from_:
+            raise ValueError(gettext("Working hours must end after they start."))
+        return self

@@ -13,6 +13,7 @@ come from files (file mode) or from the database (database mode).
 from __future__ import annotations
 
 import datetime as dt
+from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -279,9 +280,9 @@ def rollup_status(instances: list[InstanceResult]) -> str:
 
 def count_statuses(instances: list[InstanceResult]) -> dict[str, int]:
     counts = dict.fromkeys(INSTANCE_STATUSES, 0)
-    for i in instances:
-        counts[i.status.value if isinstance(i.status, InstanceStatus) else i.status] += 1
-    return counts
+    # StrEnum members hash like their strings, so one Counter pass serves both.
+    counts.update(Counter(i.status for i in instances))
+    return {k: counts[k] for k in INSTANCE_STATUSES}
 
 
 def sum_money(items) -> list[MoneyItem]:

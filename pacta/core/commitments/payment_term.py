@@ -160,7 +160,8 @@ def _verdicts(frame: pl.DataFrame) -> pl.DataFrame:
         pl.when(paid & late).then(pl.lit("kept_late")).when(paid).then(pl.lit("kept"))
         .when(overdue).then(pl.lit("overdue")).otherwise(pl.lit("open")).alias("status"),
         pl.when(paid & late).then((pl.col("paid_on") - pl.col("due")).dt.total_days())
-        .when(overdue).then((pl.col("as_of_day") - pl.col("due")).dt.total_days()).alias("days_late"),
+        .when(overdue).then((pl.col("as_of_day") - pl.col("due")).dt.total_days())
+        .when(paid).then(0).alias("days_late"),
         pl.when(breach & (interest > 0)).then(interest).alias("interest"),
         pl.when(breach & (pl.col("fixed_fee") > 0)).then(pl.col("fixed_fee")).alias("fee"),
         pl.max_horizontal(pl.col("owed_now"), 0).alias("unpaid"),

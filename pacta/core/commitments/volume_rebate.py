@@ -312,7 +312,7 @@ def _judge(period: _Period, spec: Spec, today: dt.date, figures: Figures) -> Ins
         inst.explanation = _running_sentence(period, spec.currency, args, figures)
         return inst
     if owed <= 0:
-        inst.status = InstanceStatus.KEPT
+        inst.status, inst.days_late = InstanceStatus.KEPT, 0
         inst.explanation = figures.say(gettext_noop(
             "%(period)s ended at %(turnover)s, below the first tier (%(first)s): no rebate."), args)
         return inst
@@ -320,7 +320,7 @@ def _judge(period: _Period, spec: Spec, today: dt.date, figures: Figures) -> Ins
         inst.done = period.paid_on
         inst.money.append(item(period.rebate, MoneyState.PAID))
         if period.paid_on <= period.due:
-            inst.status = InstanceStatus.KEPT
+            inst.status, inst.days_late = InstanceStatus.KEPT, 0
             inst.explanation = figures.say(gettext_noop(
                 "%(period)s ended at %(turnover)s: a rebate of %(rebate)s, due by %(due)s, paid on %(paid_on)s."), args)
             return inst
