@@ -10,11 +10,11 @@ from us, who supplies it and the supplier's usual lead time. Two sources:
   `pacta.core.northwind.import_northwind` creates: run that first. Northwind
   has no lead times: they stay empty (or as a person set them).
 - `import_vendor_lead_times(directory)`: AdventureWorks' purchasing tables
-  (`pacta/demo/adventureworks/`, see its SOURCE.md): every vendor of
-  `vendor.csv` becomes a supplier party (code = its `AccountNumber`, e.g.
-  `AUSTRALI0001`), every product of `product_vendor.csv` a product (code = its
-  `ProductNumber`, e.g. `AR-5381`) with the vendor's `AverageLeadTime` as the
-  supplier's lead time. A product sold by several vendors takes the one we
+  (`pacta/demo/adventureworks/`, see its SOURCE.md): every product of
+  `product_vendor.csv` becomes a product (code = its `ProductNumber`, e.g.
+  `AR-5381`) with its vendor's `AverageLeadTime` as the supplier's lead time,
+  and that vendor a supplier party (code = its `AccountNumber`, e.g.
+  `WESTJUN0001`). A product sold by several vendors takes the one we
   would order from: an active vendor before an inactive one, a preferred one
   before the others, then the shortest lead time, then the lowest id. A list
   price of 0 (parts that are not sold) is no list price.
