@@ -149,14 +149,15 @@ def _validate_amendment(agreement: Agreement, amendment: VersionInfo) -> None:
         raise RegisterError(errors)
 
 
-def _needs_amendment(agreement: Agreement) -> bool:
+def needs_amendment(agreement: Agreement) -> bool:
+    """Contractual changes of an agreement that is no longer a draft are amendments."""
     return agreement.status != Agreement.Status.DRAFT
 
 
 def _target_version(agreement: Agreement, amendment: VersionInfo | None, acting_user) -> AgreementVersion:
     """The version a contractual change is written to: the draft's own, or a new amendment."""
     if amendment is None:
-        if _needs_amendment(agreement):
+        if needs_amendment(agreement):
             raise RegisterError(
                 {"amendment": [_("This agreement is in force: a change needs an amendment (effective date, what changed, why, who agreed).")]}
             )
@@ -612,4 +613,5 @@ __all__ = [
     "do_update_commitment_operations",
     "do_update_party",
     "do_waive_instance",
+    "needs_amendment",
 ]

@@ -10,7 +10,7 @@ from typing import Annotated
 from django.utils.translation import gettext
 from pydantic import AfterValidator, Field, model_validator
 
-from .base import Params, Weekday
+from .base import FieldValueError, Params, Weekday
 
 
 def _positive_duration(value: dt.timedelta) -> dt.timedelta:
@@ -50,5 +50,5 @@ class BusinessHours(Params):
     @model_validator(mode="after")
     def _order(self):
         if self.to <= self.from_:
-            raise ValueError(gettext("Working hours must end after they start."))
+            raise FieldValueError("to", gettext("Working hours must end after they start."))
         return self

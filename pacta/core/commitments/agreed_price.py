@@ -35,6 +35,7 @@ from ._explain import Figures
 from ._fields import NonNegative, Percent
 from ._scope import attach_terms, buyer, in_products, paused_gc, scoped_events, seller, terms_table
 from .base import (
+    FieldValueError,
     DECIMAL,
     CommitmentType,
     InstanceResult,
@@ -60,7 +61,7 @@ class AgreedPriceParams(Params):
     @model_validator(mode="after")
     def _one(self):
         if (self.price is None) == (self.discount is None):
-            raise ValueError(gettext("Give either a price or a discount."))
+            raise FieldValueError("price", gettext("Give either a price or a discount."))
         return self
 
 

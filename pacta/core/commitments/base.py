@@ -403,6 +403,15 @@ def get_type(name: str) -> CommitmentType:
 # Parameter validation with translated, located messages
 
 
+class FieldValueError(ValueError):
+    """Raised by a schema's cross-field check to name the field the message belongs to,
+    so that forms show it next to that field (`raise FieldValueError("to", message)`)."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(message)
+        self.field = field
+
+
 @dataclass(frozen=True)
 class FieldError:
     field: str  # dotted path inside the parameters, e.g. "penalty.percent" or "tiers.1.rate"
@@ -455,6 +464,9 @@ def validate_params(type_name: str, data: dict[str, Any] | None) -> tuple[Params
         errors = []
         for err in exc.errors():
             path = ".".join(str(p) for p in err["loc"])
+            raised = (err.get("ctx") or {}).get("error")
+            if isinstance(raised, FieldValueError):
+                path = ".".join(p for p in (path, raised.field) if p)
             template = _PYDANTIC_MESSAGES.get(err["type"])
             if template is None:
                 # Our own validators raise ValueError with an already-translated message.
@@ -489,6 +501,7 @@ __all__ = [
     "EVENT_KINDS",
     "EVENT_SCHEMA",
     "FieldError",
+    "FieldValueError",
     "Health",
     "InstanceResult",
     "InstanceStatus",

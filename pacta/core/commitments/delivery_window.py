@@ -24,6 +24,7 @@ from ._facts import SetBased, Texts, by_zone, deliveries, distinct_days, facts, 
 from ._fields import TimeZoneName
 from ._scope import terms_table
 from .base import (
+    FieldValueError,
     WEEKDAY_INDEX,
     CommitmentType,
     InstanceResult,
@@ -50,7 +51,7 @@ class DeliveryWindowParams(Params):
     @model_validator(mode="after")
     def _order(self):
         if self.to < self.from_:
-            raise ValueError(gettext("The window must end after it starts."))
+            raise FieldValueError("to", gettext("The window must end after it starts."))
         return self
 
 

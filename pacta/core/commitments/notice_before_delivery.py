@@ -35,7 +35,7 @@ from ._facts import (
 )
 from ._fields import Duration
 from ._scope import terms_table
-from .base import CommitmentType, InstanceResult, InstanceStatus, Params, Result, Spec, make_result, register
+from .base import FieldValueError, CommitmentType, InstanceResult, InstanceStatus, Params, Result, Spec, make_result, register
 
 
 class NoticeBeforeDeliveryParams(Params):
@@ -47,7 +47,7 @@ class NoticeBeforeDeliveryParams(Params):
     @model_validator(mode="after")
     def _window(self):
         if self.max_before is not None and self.max_before < self.min_before:
-            raise ValueError(gettext("max_before must not be shorter than min_before."))
+            raise FieldValueError("max_before", gettext("max_before must not be shorter than min_before."))
         return self
 
 

@@ -64,6 +64,7 @@ from ._fields import Duration
 from ._kinds import EventKind
 from ._scope import attach_terms, spec_table, terms_table
 from .base import (
+    FieldValueError,
     UTC_DATETIME,
     CommitmentType,
     Health,
@@ -88,7 +89,7 @@ class RecurringParams(Params):
     @model_validator(mode="after")
     def _one(self):
         if (self.every is None) == (self.period is None):
-            raise ValueError(gettext("Give either every or period."))
+            raise FieldValueError("every", gettext("Give either every or period."))
         return self
 
 

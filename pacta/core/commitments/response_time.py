@@ -73,6 +73,7 @@ from ._facts import (
 from ._fields import BusinessHours, Duration, NonNegative, Percent
 from ._scope import attach_terms, seller, terms_table
 from .base import (
+    FieldValueError,
     WEEKDAY_INDEX,
     CommitmentType,
     Health,
@@ -108,7 +109,7 @@ class ResponseTimeParams(Params):
     @model_validator(mode="after")
     def _fee(self):
         if self.credits and self.monthly_fee is None:
-            raise ValueError(gettext("Service credits need a monthly fee."))
+            raise FieldValueError("monthly_fee", gettext("Service credits need a monthly fee."))
         return self
 
 

@@ -44,6 +44,7 @@ from ._periods import (
 )
 from ._scope import buyer, in_products, scoped_events
 from .base import (
+    FieldValueError,
     DECIMAL,
     CommitmentType,
     Health,
@@ -70,9 +71,9 @@ class VolumeCommitmentParams(PeriodParams):
     @model_validator(mode="after")
     def _check_bounds(self):
         if self.minimum is None and self.maximum is None:
-            raise ValueError(gettext("Give a minimum, a maximum or both."))
+            raise FieldValueError("minimum", gettext("Give a minimum, a maximum or both."))
         if self.minimum is not None and self.maximum is not None and self.maximum < self.minimum:
-            raise ValueError(gettext("The maximum must not be below the minimum."))
+            raise FieldValueError("maximum", gettext("The maximum must not be below the minimum."))
         return self
 
 

@@ -60,6 +60,7 @@ from ._periods import (
 from ._scope import as_of_day, in_products, paused_gc, scoped_events, seller
 from .base import (
     CommitmentType,
+    FieldValueError,
     Health,
     InstanceResult,
     InstanceStatus,
@@ -99,7 +100,7 @@ class VolumeRebateParams(PeriodParams):
     def _ascending(self):
         starts = [t.from_ for t in self.tiers]
         if starts != sorted(starts) or len(set(starts)) != len(starts):
-            raise ValueError(gettext("Tiers must start at increasing volumes."))
+            raise FieldValueError("tiers", gettext("Tiers must start at increasing volumes."))
         return self
 
 

@@ -88,10 +88,11 @@ def test_the_generated_form_shows_the_error_next_to_the_wrong_input(type_name):
     assert form[field].value() == bad[field]
 
 
-def test_an_error_of_the_whole_schema_is_shown_for_the_form():
+def test_a_cross_field_error_is_shown_next_to_the_field_it_names():
     form = bind("volume_commitment", {"measure": "quantity", "period": "year", "align": "calendar", "basis": "invoice"})
     assert not form.is_valid()
-    assert form.non_field_errors() == ["Give a minimum, a maximum or both."]
+    assert form.errors["minimum"] == ["Give a minimum, a maximum or both."]
+    assert form.non_field_errors() == []
 
 
 def test_an_optional_group_left_off_is_not_part_of_the_parameters():

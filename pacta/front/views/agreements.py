@@ -17,6 +17,7 @@ from pacta.core.actions.register import (
     do_create_agreement,
     do_save_glossary,
     do_update_agreement,
+    needs_amendment,
 )
 from pacta.core.documents import version_diff
 from pacta.core.models import Agreement, Party
@@ -89,11 +90,6 @@ def transitions_from(status: str) -> list[Transition]:
     if status == S.SUSPENDED:
         return [RESUME, TRANSITIONS[S.ENDED]]
     return [t for t in TRANSITIONS.values() if status in t.sources]
-
-
-def needs_amendment(agreement: Agreement) -> bool:
-    """Contractual changes of an agreement that is no longer a draft are amendments (the register's rule)."""
-    return agreement.status != Agreement.Status.DRAFT
 
 
 # ---------------------------------------------------------------------------

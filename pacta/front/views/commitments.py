@@ -26,7 +26,7 @@ from pacta.front.forms import AmendmentForm, CommitmentForm, OperationsForm, Rev
 from pacta.front.listing import Column
 from pacta.front.params_forms import describe_params, params_form
 
-from .agreements import needs_amendment
+from pacta.core.actions.register import needs_amendment
 from .common import (
     FAILED,
     all_valid,
