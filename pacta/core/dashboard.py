@@ -81,7 +81,10 @@ class Scope:
 
 
 def commitments(scope: Scope = Scope()) -> QuerySet[Commitment]:
-    return Commitment.objects.filter(scope.commitment_q()).select_related("agreement__party", "owner")
+    # Removed commitments no longer bind anybody; the commitments list hides them too.
+    return Commitment.objects.filter(scope.commitment_q(), removed_in__isnull=True).select_related(
+        "agreement__party", "owner"
+    )
 
 
 def instances(scope: Scope = Scope()) -> QuerySet[Instance]:
