@@ -25,7 +25,7 @@ dev-venv: $(VENV)/.dev
 ## compiled catalogues (.mo) are committed, so a fresh clone needs no gettext;
 ## after editing a .po file run `make messages` (needs gettext's msgfmt)
 messages: $(VENV)/.runtime
-	cd pacta && ../$(BIN)/django-admin makemessages -l nl -l de -l nb --no-obsolete -v 0
+	cd pacta && ../$(BIN)/django-admin makemessages -l nl -l de -l nb --no-obsolete -v 0 --ignore 'tests/*' --ignore '*/tests/*'
 	cd pacta && ../$(BIN)/django-admin compilemessages -v 0
 
 ## make demo: SQLite, Northwind demo data, web UI at http://127.0.0.1:8000
