@@ -134,8 +134,77 @@ def do_unlink_coverage(link: CoverageLink, *, acting_user) -> None:
     link.delete()
 
 
+# ---------------------------------------------------------------------------
+# the top-customers audit
+
+
+@transaction.atomic
+def do_run_top_audit(*, acting_user, top: int = 10, period_start: dt.date | None = None,
+                     period_end: dt.date | None = None, as_of: dt.datetime | None = None,
+                     open_actions: bool = False) -> AuditReport:
+    """Run the top-customers audit (pacta.core.audit_top.top_audit) and keep its report; with
+    `open_actions`, open an action per gap of a promise (do_open_audit_actions)."""
+    from pacta.core.audit_top import top_audit
+    from pacta.lib import clock
+
+    as_of = as_of or clock.now()
+    result = top_audit(top=top, start=period_start, end=period_end, as_of=as_of)
+    report = AuditReport.objects.create(
+        top=top, period_start=dt.date.fromisoformat(result["period"]["start"]),
+        period_end=dt.date.fromisoformat(result["period"]["end"]), as_of=as_of, result=result,
+        created_by=acting_user if getattr(acting_user, "pk", None) else None,
+    )
+    audit(acting_user, "run_top_audit", report, changes={
+        "top": top, "period": result["period"], "as_of": as_of, "gaps": result["summary"]["gaps"]})
+    if open_actions:
+        do_open_audit_actions(report, acting_user=acting_user)
+        report.refresh_from_db()
+    return report
+
+
+@transaction.atomic
+def do_open_audit_actions(report: AuditReport, *, acting_user) -> list[Action]:
+    """Open one action per gap of a promise in the report, on that promise (instance key
+    `audit:<gap>`), unless one is open for it already (from this audit or an earlier one).
+
+    Records in the report, per gap, the action that follows it up and whether this
+    run opened it. Returns the actions opened now.
+    """
+    from pacta.core.actions.watch import do_open_action
+    from pacta.core.audit_top import action_key, gap_label, gap_text, promise_gaps
+
+    report = AuditReport.objects.select_for_update().get(pk=report.pk)
+    result = report.result
+    ids = {pk for pk, _title, _gap in promise_gaps(result)}
+    commitments = Commitment.objects.select_related("agreement__party").in_bulk(ids)
+    opened, followed = [], []
+    for pk, title, gap in promise_gaps(result):
+        commitment = commitments.get(pk)
+        if commitment is None:  # removed since the audit ran
+            continue
+        key = action_key(gap["kind"])
+        action = Action.objects.filter(commitment=commitment, instance_key=key,
+                                       status__in=Action.OPEN_STATUSES).first()
+        created = action is None
+        if created:
+            action = do_open_action(
+                commitment, acting_user=acting_user, instance_key=key,
+                title=_("Audit: %(gap)s — %(promise)s") % {"gap": gap_label(gap["kind"]), "promise": title},
+                description=gap_text(gap),
+            )
+            opened.append(action)
+        followed.append({"commitment": pk, "kind": gap["kind"], "action": action.pk, "opened": created})
+    result["actions"] = followed
+    report.result = result
+    report.save(update_fields=["result"])
+    audit(acting_user, "open_audit_actions", report, changes={"opened": len(opened), "gaps": len(followed)})
+    return opened
+
+
 __all__ = [
     "can_run_audit",
+    "do_open_audit_actions",
+    "do_run_top_audit",
     "do_link_coverage",
     "do_save_products",
     "do_save_suppliers",
