@@ -7,7 +7,9 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from pydantic import model_validator
 
+from pacta.core.commitments.base import REGISTRY, CommitmentType, Params
 from pacta.core.imports import ImportErrors, docs_to_specs, parse_agreements
 
 
@@ -162,7 +164,7 @@ def test_it_reports_every_problem_at_the_line_of_its_key():
         "agreements.yaml:8: colour: Unknown field; expected one of: id, party, party_name, title, role, country, "
         "currency, timezone, valid_from, valid_to, status, description, owner, deputy, glossary, notes, contacts, "
         "commitments, versions.",
-        "agreements.yaml:10: max_before must not be shorter than min_before.",
+        "agreements.yaml:14: max_before: max_before must not be shorter than min_before.",
         "agreements.yaml:15: id: The commitment id call-ahead is used twice in this agreement (first on line 10).",
         "agreements.yaml:16: type: Unknown type nonsense; expected one of: agreed_price, conditional_price, deadline, "
         "delivery_window, notice_before_delivery, on_time_delivery, payment_term, recurring, response_time, "
@@ -180,6 +182,42 @@ def test_a_due_time_without_an_offset_is_left_to_the_agreements_clock():
              commitments: [{id: r, type: deadline, title: Review, kind: attestation, due: 2025-03-01T10:00:00}]}
         """)
     assert doc.commitments[0].params.due == dt.datetime(2025, 3, 1, 10, 0)
+
+
+class _PairParams(Params):
+    low: int = 0
+    high: int = 0
+
+    @model_validator(mode="after")
+    def _ordered(self):
+        if self.high < self.low:
+            raise ValueError("high must not be below low.")
+        return self
+
+
+class _PairType(CommitmentType):
+    name = "test_pair"
+    label = help = "A test type with a check across its parameters."
+    Params = _PairParams
+
+
+def test_a_problem_of_the_parameters_together_is_reported_at_the_commitment(monkeypatch):
+    monkeypatch.setitem(REGISTRY, "test_pair", _PairType())
+    assert problems("""\
+        agreements:
+          - id: A-1
+            party: A
+            role: customer
+            currency: EUR
+            timezone: UTC
+            valid_from: 2025-01-01
+            commitments:
+              - id: pair
+                type: test_pair
+                title: Pair
+                low: 5
+                high: 1
+        """) == ["agreements.yaml:9: high must not be below low."]
 
 
 def test_it_reports_missing_keys_at_the_line_of_their_agreement():
