@@ -36,6 +36,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.utils import formats
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
@@ -251,3 +252,97 @@ def promise_gaps(result: dict):
         for entry in customer["promises"]:
             for gap in entry["gaps"]:
                 yield entry["id"], entry["title"], gap
+
+
+# ---------------------------------------------------------------------------
+# the report as a document for the sales team
+
+
+def _amount(text: str | None, currency: str) -> str:
+    if text is None:
+        return "—"
+    return f"{formats.number_format(Decimal(text), decimal_pos=2, use_l10n=True, force_grouping=True)} {currency}"
+
+
+def _yes_no(value) -> str:
+    if value is None:
+        return "—"
+    return _("yes") if value else _("no")
+
+
+def _status_word(code: str | None) -> str:
+    return str(dict(Commitment.Status.choices).get(code, code or "—"))
+
+
+def _moment(iso: str) -> str:
+    """'1998-05-06T21:59:59.999999+00:00' as '1998-05-06 21:59 +00:00'."""
+    moment = dt.datetime.fromisoformat(iso)
+    return moment.strftime("%Y-%m-%d %H:%M ") + moment.strftime("%z")[:3] + ":" + moment.strftime("%z")[3:]
+
+
+def report_title(result: dict) -> tuple[str, str]:
+    """The report's title and the sentence under it (the period and the moment judged)."""
+    title = _("Top-customers audit")
+    subtitle = _("The %(top)s largest customers by revenue from %(start)s to %(end)s; promises judged as of "
+                 "%(as_of)s.") % {"top": result["top"], "start": result["period"]["start"],
+                                  "end": result["period"]["end"], "as_of": _moment(result["as_of"])}
+    return title, subtitle
+
+
+def summary_sentence(result: dict) -> str:
+    s = result["summary"]
+    return _("%(customers)s customers, %(with)s with registered promises; %(promises)s promises, %(registered)s "
+             "fully registered, %(executed)s executed without deviation; %(gaps)s gaps.") % {
+        "customers": s["customers"], "with": s["with_promises"], "promises": s["promises"],
+        "registered": s["registered"], "executed": s["executed"], "gaps": s["gaps"]}
+
+
+def _customer_blocks(customer: dict) -> list:
+    from pacta.lib.pdf import Bullets, Heading, Paragraph, Table
+
+    share = _(", %(share)s %% of revenue") % {"share": customer["share"]} if customer["share"] else ""
+    blocks = [Heading("%(rank)s. %(name)s (%(code)s) — %(revenue)s%(share)s" % {
+        "rank": customer["rank"], "name": customer["name"], "code": customer["party"],
+        "revenue": _amount(customer["revenue"], customer["currency"]), "share": share}, level=2)]
+    if not customer["promises"]:
+        return blocks + [Bullets([gap_text(g) for g in customer["gaps"]])]
+    rows = [[p["title"], p["registrar"] or "—", p["executor"] or "—", p["how"] or "—", _status_word(p["status"]),
+             str(p["deviation_count"])] for p in customer["promises"]]
+    blocks.append(Table([_("Promise"), _("Registered by"), _("Executed by"), _("How it reaches the work"),
+                         _("Status"), _("Deviations")], rows, widths=[3.6, 1.5, 1.5, 2.8, 1.2, 1.6],
+                        align=["L", "L", "L", "L", "L", "R"]))
+    for p in customer["promises"]:
+        if not p["gaps"]:
+            continue
+        blocks.append(Paragraph(p["title"], bold=True))
+        blocks.append(Bullets([gap_text(g) for g in p["gaps"]]))
+        for d in p["deviations"]:
+            if d["explanation"]:
+                blocks.append(Paragraph(d["explanation"], muted=True))
+    return blocks
+
+
+def report_pdf(result: dict) -> bytes:
+    """The audit report as a PDF to hand to the sales team, in the active language."""
+    from pacta.lib.pdf import Bullets, Heading, Paragraph, render_pdf
+
+    title, subtitle = report_title(result)
+    blocks = [Paragraph(summary_sentence(result), bold=True)]
+    if len(result.get("currencies", [])) > 1:
+        blocks.append(Paragraph(_("Revenue in several currencies is ranked as it stands, without conversion."),
+                                muted=True))
+    for customer in result["customers"]:
+        blocks += _customer_blocks(customer)
+    blocks += [Heading(_("What to do for each deviating promise")), Bullets(next_steps())]
+    return render_pdf(title, blocks, subtitle=subtitle, footer="pacta")
+
+
+def next_steps() -> list[str]:
+    """The follow-up of the procedure, for every deviating promise."""
+    return [
+        _("Decide who registers the promise, and how it is registered."),
+        _("Decide who executes it."),
+        _("Decide how it is reflected in pricing and invoicing."),
+        _("Ask whether the promise is still feasible and profitable (see the profitability page)."),
+        _("Share the findings and instruct the sales team and the people who register and execute it."),
+    ]
