@@ -11,5 +11,6 @@ urlpatterns = [
     path("accounts/", include("pacta.accounts.urls")),
     path("api/", include("pacta.api.urls")),
     path("calendar/", include("pacta.front.feed_urls")),
+    path("review/", include("pacta.front.review_urls")),
     path("", include("pacta.front.urls")),
 ]
