@@ -459,3 +459,12 @@ def test_an_uploaded_file_is_read_as_utf8_and_named_by_its_file_name(users):
     with pytest.raises(ImportErrors) as exc:
         import_agreements_file(bad)
     assert str(exc.value).startswith("latin1.yaml:4: ")  # party_name is on line 4
+
+
+def test_a_file_that_puts_a_draft_in_force_edits_the_draft_first(users):
+    import_agreements_file(FILE.replace("status: in_force", "status: draft"))
+    import_agreements_file(FILE.replace("PT1H", "PT2H"))
+    agreement = Agreement.objects.get(reference="ALFKI-1997")
+    assert agreement.status == "in_force"
+    assert agreement.versions.count() == 1
+    assert agreement.commitments.get(key="call-ahead").terms.get().params["min_before"] == "PT2H"
