@@ -12,5 +12,6 @@ urlpatterns = [
     path("api/", include("pacta.api.urls")),
     path("calendar/", include("pacta.front.feed_urls")),
     path("review/", include("pacta.front.review_urls")),
+    path("", include("pacta.front.engagement_urls")),
     path("", include("pacta.front.urls")),
 ]

@@ -374,3 +374,45 @@ def render_mail(update: StatusUpdate, contact: Contact | None, sender) -> emails
     """The update as one recipient reads it, in the update's language and the party's time zone."""
     return emails.render(MAIL_NAME, mail_context(update, contact, sender),
                          language=update.language or party_language(update.party), tz=party_timezone(update.party))
+
+
+# ---------------------------------------------------------------------------
+# The PDF
+
+
+def _blocks(text: str) -> list:
+    """A section's text as PDF blocks: "- " lines become bullets, other lines paragraphs."""
+    from pacta.lib.pdf import Bullets, Paragraph
+
+    blocks, items = [], []
+    for line in text.splitlines():
+        if line.startswith("- "):
+            items.append(line[2:])
+            continue
+        if items:
+            blocks.append(Bullets(items))
+            items = []
+        if line.strip():
+            blocks.append(Paragraph(line))
+    if items:
+        blocks.append(Bullets(items))
+    return blocks
+
+
+def update_pdf(update: StatusUpdate) -> bytes:
+    """The update as a PDF in its language: the same sections as the mail."""
+    from pacta.lib.pdf import Heading, render_pdf
+
+    with translation.override(update.language or party_language(update.party)):
+        if update.period_start:
+            subtitle = _("%(party)s · %(start)s to %(end)s") % {
+                "party": update.party.name, "start": formats.date_format(update.period_start, "DATE_FORMAT"),
+                "end": formats.date_format(update.period_end, "DATE_FORMAT")}
+        else:
+            subtitle = _("%(party)s · as of %(end)s") % {
+                "party": update.party.name, "end": formats.date_format(update.period_end, "DATE_FORMAT")}
+        blocks = _blocks(update.topics)
+        for heading, text in sections_of(update):
+            blocks += [Heading(str(heading), level=2), *_blocks(text)]
+        return render_pdf(update.subject, blocks, subtitle=subtitle,
+                          created=update.sent_at or update.updated_at)
