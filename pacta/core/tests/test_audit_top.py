@@ -125,3 +125,31 @@ def test_a_closed_action_lets_the_next_audit_open_a_new_one(world, users):
     assert len(opened) == 3
     Action.objects.filter(instance_key="audit:no_how").update(status=Action.Status.DONE)
     assert [a.instance_key for a in do_open_audit_actions(report, acting_user=users["mona"])] == ["audit:no_how"]
+
+
+@time_machine.travel(dt.datetime(2025, 7, 1, 8, 0, tzinfo=dt.timezone.utc), tick=False)
+def test_the_command_prints_the_report_stores_it_and_writes_the_pdf(world, users, tmp_path):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    pdf = tmp_path / "audit.pdf"
+    call_command("audit", "--top", "2", "--from", "2025-01-01", "--to", "2025-06-30",
+                 "--as-of", "2025-06-30T22:00:00+00:00", "--pdf", str(pdf), "--open-actions", "--user", "mona",
+                 stdout=out, no_color=True)
+    text = out.getvalue()
+    assert " 1. A Ltd (A)  1000.00 EUR (55.6 %)" in text
+    assert "A-2025/price  X at 10.00  nobody registers it, not in the work process" in text
+    assert "Actions: 3 opened, 0 open already." in text
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    assert Action.objects.filter(opened_by=users["mona"]).count() == 3
+    assert AuditReport.objects.get().created_by == users["mona"]
+
+
+def test_the_command_refuses_a_wrong_date(db):
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="--from"):
+        call_command("audit", "--from", "2025-13-01")

@@ -186,3 +186,27 @@ def test_filters_keep_gaps_or_one_supplier(world):
     assert all(c.supplier.code == "S2" for r in result.rows for c in r.covers)
     assert {r.commitment.key for r in coverage(only_gaps=True).rows} == {"on-time", "volume", "price"}
     assert result.to_json()["suppliers"] == [{"code": "S2", "name": "S2 Ltd"}]
+
+
+def test_the_command_prints_a_line_per_promise_and_supplier_with_its_gaps(world):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("coverage", "--supplier", "S1", stdout=out, no_color=True)
+    text = out.getvalue()
+    assert "C1-2025/on-time  S1 Ltd (S1)  gap  S1-2025/on-time (suggested)" in text
+    assert "    lead time too long: S1 Ltd needs 9 days, plus 2 days of our own handling: 11 days" in text
+    # Two promises with S1: on-time and volume, both with a gap.
+    assert "2 customer promises: 2 with a gap" in text
+    out = StringIO()
+    call_command("coverage", "--format", "csv", "--gaps-only", stdout=out)
+    lines = out.getvalue().splitlines()
+    # Header, then on-time with S1 and S2, volume with S1, price with S2.
+    assert len(lines) == 5 and lines[0].startswith("party,agreement,commitment")
+    out = StringIO()
+    call_command("coverage", "--format", "json", "--customer", "C1", stdout=out)
+    import json
+
+    assert json.loads(out.getvalue())["counts"]["gap"] == 3
