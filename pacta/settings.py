@@ -142,6 +142,9 @@ TIME_ZONE = env("TIME_ZONE", "Europe/Amsterdam")
 
 STATIC_URL = "/static/"
 STATIC_ROOT = Path(env("STATIC_ROOT", str(VAR_DIR / "static")))
+if not env("STATIC_ROOT"):
+    # whitenoise warns about a missing root; `pacta serve` fills it with collectstatic.
+    STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 from decimal import Decimal
 from typing import Any
 
@@ -168,10 +169,31 @@ def to_yaml(data: Any) -> str:
     return yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, default_flow_style=False, width=100)
 
 
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Not part of what was agreed: the status changes without a new version.
+_NOT_AGREED = ("status",)
+
+
+def _readable(value: Any) -> Any:
+    """A snapshot for reading: ISO dates as dates (unquoted in YAML), operational keys left out."""
+    if isinstance(value, dict):
+        return {k: _readable(v) for k, v in value.items() if k not in _NOT_AGREED}
+    if isinstance(value, list):
+        return [_readable(v) for v in value]
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return dt.date.fromisoformat(value)
+    return value
+
+
+def version_text(version: AgreementVersion) -> str:
+    """The agreement as it read in this version, as YAML for people."""
+    return to_yaml(_readable(version.snapshot))
+
+
 def version_diff(old: AgreementVersion | None, new: AgreementVersion) -> list[tuple[str, str]]:
-    """A line diff between two versions' snapshots: [(op, line)] with op in ' ', '+', '-'."""
-    old_lines = to_yaml(old.snapshot).splitlines() if old is not None else []
-    new_lines = to_yaml(new.snapshot).splitlines()
+    """A line diff between two versions' texts: [(op, line)] with op in ' ', '+', '-'."""
+    old_lines = version_text(old).splitlines() if old is not None else []
+    new_lines = version_text(new).splitlines()
     out = []
     for line in difflib.ndiff(old_lines, new_lines):
         op, text = line[:1], line[2:]
