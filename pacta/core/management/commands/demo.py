@@ -61,4 +61,11 @@ class Command(BaseCommand):
         self.stdout.write(_("Members (same password): %(names)s") % {"names": ", ".join(result.members)})
         self.stdout.write("")
         if not options["no_serve"]:
+            # The demo lives as of the end of Northwind's data: the dashboard, the
+            # watcher and relative dates all read this clock (unless one is set).
+            from django.conf import settings
+
+            if not settings.PACTA_CLOCK:
+                settings.PACTA_CLOCK = DEMO_AS_OF.isoformat()
+            self.stdout.write(_("The clock stands at %(as_of)s for the demo.") % {"as_of": settings.PACTA_CLOCK})
             call_command("runserver", options["addrport"], use_reloader=False)
