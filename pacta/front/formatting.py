@@ -15,6 +15,7 @@ from django.utils import formats, timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from pacta.lib import clock
 from pacta.lib.money import minor_unit, round_money
 
 CURRENCY_SIGNS = {"EUR": "€", "USD": "$", "GBP": "£", "NOK": "kr", "SEK": "kr", "DKK": "kr", "JPY": "¥"}
@@ -74,8 +75,9 @@ def duration_words(value: dt.timedelta) -> str:
 
 
 def relative_day(day: dt.date, today: dt.date | None = None) -> str:
-    """'today', 'in 3 days', '2 days ago'."""
-    today = today or timezone.localdate()
+    """'today', 'in 3 days', '2 days ago' — counted from the domain clock's today
+    (the demo's stands at the end of Northwind's data)."""
+    today = today or clock.local_today()
     delta = (day - today).days
     if delta == 0:
         return _("today")
