@@ -331,13 +331,20 @@ def report(p: generate.Portfolio, files: dict[str, Measure], databases: dict[str
         *HEADER,
     ]
     duck, ours = files.get("duckdb"), files.get("pacta")
-    ratio = ours.seconds / duck.seconds if duck and ours and duck.ok and ours.ok else None
+    ratio = cpu_ratio = None
+    if duck and ours and duck.ok and ours.ok:
+        ratio = ours.seconds / duck.seconds
+        cpu_ratio = ours.cpu_seconds / duck.cpu_seconds
     lines.append(_row("DuckDB reference (hand-written SQL, reads YAML + CSV)", duck))
     lines.append(_row("`pacta check --agreements --events --format json`", ours,
                       f"within {FILE_MODE_RATIO:g}x DuckDB's time", None if ratio is None else ratio <= FILE_MODE_RATIO))
     if ratio is not None:
-        cpu_ratio = ours.cpu_seconds / duck.cpu_seconds if duck.cpu_seconds else float("nan")
         lines.append(f"| ratio pacta / DuckDB | {ratio:.1f}x | {cpu_ratio:.1f}x | | | | |")
+        if (ratio <= FILE_MODE_RATIO) != (cpu_ratio <= FILE_MODE_RATIO):
+            # A busy machine slows DuckDB's threads more than pacta's mostly single-threaded work:
+            # on an idle machine wall time is close to CPU time for both.
+            lines.append(f"| (by CPU time, which a busy machine disturbs less) | | {cpu_ratio:.1f}x | | | "
+                         f"within {FILE_MODE_RATIO:g}x | {_verdict(cpu_ratio <= FILE_MODE_RATIO)} |")
         lines.append(f"| pacta's peak memory | | | {ours.peak_mb:,.0f} MB | | under {FILE_MODE_MEMORY_MB:,} MB | "
                      f"{_verdict(ours.peak_mb < FILE_MODE_MEMORY_MB)} |")
     if databases:
