@@ -25,8 +25,9 @@ def amended(in_force, users):
 def test_the_diff_shows_the_lines_removed_and_added(amended, as_user):
     response = as_user("vera").get(reverse("front:agreement_diff", args=[REF]) + "?from=1&to=2")
     text = response.text
-    assert response.context["removed"] == 3  # status, title, min_before
-    assert response.context["added"] == 3
+    assert response.context["removed"] == 2  # title, min_before (the status is not part of what was agreed)
+    assert response.context["added"] == 2
+    assert "status:" not in text
     assert '<div class="line del" role="row"><span class="sign" role="cell">−<span class="sr-only">removed</span></span><span role="cell">  min_before: PT1H</span></div>' in text
     assert '<div class="line add" role="row"><span class="sign" role="cell">+<span class="sr-only">added</span></span><span role="cell">  min_before: PT2H</span></div>' in text
     assert "Two hours instead of one" in text and "Maria Anders" in text
@@ -39,7 +40,7 @@ def test_the_default_compares_the_latest_version_with_the_one_before(amended, as
 
 def test_any_two_versions_compare_either_way(amended, as_user):
     response = as_user("vera").get(reverse("front:agreement_diff", args=[REF]) + "?from=2&to=1")
-    assert response.context["added"] == 3 and response.context["removed"] == 3
+    assert response.context["added"] == 2 and response.context["removed"] == 2
     assert "From version 2 to version 1" in response.text
 
 
