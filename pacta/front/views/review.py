@@ -25,7 +25,7 @@ from pacta.core.audit_top import gap_label, gap_text, next_steps, report_pdf, re
 from pacta.core.coverage import coverage, supplier_choices
 from pacta.core.models import AuditReport, CoverageLink
 from pacta.core.profitability import profitability
-from pacta.front.listing import Column, csv_response
+from pacta.front.listing import Column, Listing, csv_response
 from pacta.front.review_forms import AuditForm, CoverageFilter, CoverageLinkForm, PeriodForm
 from pacta.lib import clock
 
@@ -210,9 +210,9 @@ def audit_actions(request, pk: int):
 # profitability
 
 
-class RowSort:
-    """Sorting of a list of rows by `?sort=<name>` (`-<name>`: descending), with the
-    header links of `pacta.front.listing.Listing` (so the `sort_th` tag works)."""
+class RowSort(Listing):
+    """A list of rows (not a queryset) sorted by `?sort=<name>` (`-<name>`: descending);
+    the header links are `Listing`'s, so the `sort_th` tag works. None sorts last."""
 
     def __init__(self, request, rows: list, keys: dict, default: str):
         self.request = request
@@ -221,19 +221,9 @@ class RowSort:
         if name not in keys:
             wanted, name = default, default.lstrip("-")
         self.sort, self.descending = name, wanted.startswith("-")
-        # None sorts last in either direction.
         present = [r for r in rows if keys[name](r) is not None]
         absent = [r for r in rows if keys[name](r) is None]
         self.rows = sorted(present, key=keys[name], reverse=self.descending) + absent
-
-    def header(self, name: str) -> dict:
-        active = name == self.sort
-        target = (name if self.descending else "-" + name) if active else name
-        query = self.request.GET.copy()
-        query["sort"] = target
-        query.pop("format", None)
-        return {"url": "?" + query.urlencode(), "active": active,
-                "aria_sort": ("descending" if self.descending else "ascending") if active else None}
 
 
 PROFIT_SORTS = {
