@@ -131,6 +131,13 @@ def render_text(results: list[Result], as_of: dt.datetime, style) -> str:
     return "\n".join(lines)
 
 
+def json_document(doc: dict) -> str:
+    """The document with one result per line: valid JSON, readable in a diff, and written by
+    json's C encoder (an indented dump goes through the pure-Python one, ten times slower)."""
+    results = ",\n ".join(json.dumps(r, ensure_ascii=False) for r in doc["results"])
+    return '{"as_of": %s,\n "results": [\n %s]}' % (json.dumps(doc["as_of"]), results)
+
+
 def exit_code(results: list[Result]) -> int:
     from pacta.core.engine import exit_code as engine_exit_code
 
@@ -192,6 +199,6 @@ class Command(BaseCommand):
         from pacta.core.engine import results_to_json
 
         if fmt == "json":
-            self.stdout.write(json.dumps(results_to_json(results, as_of), ensure_ascii=False, indent=1))
+            self.stdout.write(json_document(results_to_json(results, as_of)))
         else:
             self.stdout.write(render_text(results, as_of, self.style))
