@@ -34,6 +34,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+import polars as pl
 from django.conf import settings
 from django.db import connection
 from django.utils import formats, translation
@@ -42,7 +43,7 @@ from django.utils.translation import gettext_lazy
 from django.utils.translation import ngettext
 
 from pacta.core.commitments import Spec
-from pacta.core.commitments.base import InstanceResult, Result
+from pacta.core.commitments.base import EVENT_SCHEMA, InstanceResult, Result
 from pacta.core.evaluation import events_frame, select_events, specs_from_db
 from pacta.core.models import Action, Agreement, Commitment, Contact, Direction, Party, StatusUpdate
 from pacta.lib import clock, emails
@@ -123,8 +124,17 @@ def _pending(spec: Spec, result: Result) -> list[tuple[dt.datetime, bool]]:
             for i in result.instances if i.status in ("open", "overdue") and i.due is not None]
 
 
-def next_updates_due(now: dt.datetime, party_ids=None) -> dict[int, NextUpdate]:
-    """Per party (primary key) with an update cadence: the earliest update still owed as of `now`.
+def _sent_now(codes: list[str], now: dt.datetime) -> pl.DataFrame:
+    """An `update` event for each party at `now`: the update being composed, as if it went out now."""
+    rows = [{**dict.fromkeys(EVENT_SCHEMA), "source": "draft", "id": f"draft-{code}", "kind": UPDATE_KIND,
+             "party": code, "at": now, "date_only": False, "due_date_only": False, "force_majeure": False}
+            for code in codes]
+    return pl.DataFrame(rows, schema=EVENT_SCHEMA)
+
+
+def next_updates_due(now: dt.datetime, party_ids=None, *, sent_now: bool = False) -> dict[int, NextUpdate]:
+    """Per party (primary key) with an update cadence: the earliest update still owed as of `now`
+    (with `sent_now`: the one after an update sent at `now`).
 
     The cadences are judged afresh by the engine over the parties' `update`
     events only, so a just-sent update counts at once.
@@ -136,7 +146,10 @@ def next_updates_due(now: dt.datetime, party_ids=None) -> dict[int, NextUpdate]:
         return {}
     by_key = {(c.agreement.reference, c.key): c for c in cadences}
     specs = specs_from_db(cadences)
-    events = _update_events(sorted({c.agreement.party.code for c in cadences}), now)
+    codes = sorted({c.agreement.party.code for c in cadences})
+    events = _update_events(codes, now)
+    if sent_now:
+        events = pl.concat([events, _sent_now(codes, now)])
     found: dict[int, NextUpdate] = {}
     for spec, result in zip(specs, evaluate(specs, events, now), strict=True):
         commitment = by_key[spec.agreement, spec.commitment]
@@ -147,9 +160,10 @@ def next_updates_due(now: dt.datetime, party_ids=None) -> dict[int, NextUpdate]:
     return found
 
 
-def next_update_due(party: Party, now: dt.datetime) -> NextUpdate | None:
-    """When `party`'s next status update is due (None: it has no update cadence)."""
-    return next_updates_due(now, [party.pk]).get(party.pk)
+def next_update_due(party: Party, now: dt.datetime, *, sent_now: bool = False) -> NextUpdate | None:
+    """When `party`'s next status update is due (None: it has no update cadence);
+    with `sent_now`, the one after an update sent at `now`."""
+    return next_updates_due(now, [party.pk], sent_now=sent_now).get(party.pk)
 
 
 def last_sent(party: Party) -> StatusUpdate | None:
@@ -318,7 +332,8 @@ def compose(party: Party, now: dt.datetime | None = None) -> UpdateContent:
     language = party_language(party)
     with translation.override(language):
         judged = _judge(party, now)
-        sections = _sections(judged, party, start, now, next_update_due(party, now))
+        # "What comes next" names the update after this one, as if this one went out now.
+        sections = _sections(judged, party, start, now, next_update_due(party, now, sent_now=True))
         topics = _topics(judged)
         if not any(sections[name] for name in ("kept", "at_risk", "challenges", "open_points")):
             nothing = _("Nothing new since our last update: everything runs as agreed.") if previous else \

@@ -30,11 +30,23 @@ def _rows(n: int = 3) -> forms.Textarea:
     return forms.Textarea(attrs={"rows": n})
 
 
+class PlainLines:
+    """Text as typed, with the browser's CRLF line ends stored as LF (as composed text is):
+    a save that changes nothing records no change."""
+
+    def clean(self):
+        cleaned = super().clean()
+        for name, value in cleaned.items():
+            if isinstance(value, str):
+                cleaned[name] = value.replace("\r\n", "\n")
+        return cleaned
+
+
 # ---------------------------------------------------------------------------
 # Intakes
 
 
-class IntakeForm(RevisionMixin, ModelForm):
+class IntakeForm(PlainLines, RevisionMixin, ModelForm):
     """What an intake says, except its key terms and proposed promises (row formsets)."""
 
     revision = revision_field()
@@ -93,12 +105,12 @@ class IntakeForm(RevisionMixin, ModelForm):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
-class KeyTermForm(Form):
+class KeyTermForm(PlainLines, Form):
     term = forms.CharField(label=_("term"), required=False, max_length=100)
     definition = forms.CharField(label=_("definition"), required=False, widget=_rows(2))
 
 
-class PromiseForm(Form):
+class PromiseForm(PlainLines, Form):
     """One proposed special promise: a commitment with its parameters as YAML or JSON,
     and what one occurrence costs and how often it occurs a year."""
 
@@ -209,7 +221,7 @@ class DraftTermsForm(RevisionMixin, Form):
                           valid_to=c.get("valid_to"))
 
 
-class DecisionForm(DraftTermsForm):
+class DecisionForm(PlainLines, DraftTermsForm):
     decision = forms.ChoiceField(label=_("decision"), choices=Decision.CHOICES, widget=forms.RadioSelect)
     reason = forms.CharField(label=_("reason"), required=False, widget=_rows(2),
                              help_text=_("Required when declining."))
@@ -244,7 +256,7 @@ class IntakeFilter(FilterForm):
 # Status updates and check-ins
 
 
-class StatusUpdateForm(RevisionMixin, ModelForm):
+class StatusUpdateForm(PlainLines, RevisionMixin, ModelForm):
     revision = revision_field()
     language = forms.ChoiceField(label=_("language"), choices=settings.LANGUAGES)
 
@@ -280,7 +292,7 @@ class UpdateFilter(FilterForm):
         return qs
 
 
-class CheckInForm(ModelForm):
+class CheckInForm(PlainLines, ModelForm):
     class Meta:
         model = CheckIn
         fields = ["date", "participants", "went_well", "went_badly", "changes"]

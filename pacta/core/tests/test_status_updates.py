@@ -151,8 +151,9 @@ def test_the_draft_tells_what_was_kept_at_risk_broken_open_and_next(world):
     assert "status update" not in content.challenges
     # What the customer owes us is an open point.
     assert content.open_points.startswith("- Invoices paid within 30 days (INV1): Invoice INV1")
-    assert content.next_steps == ("- March 15, 2025: our next status update\n"
-                                  "- March 20, 2025: Send the insurance certificate (2025-03-20)")
+    # The next update after this one, if it goes out now (10 March 10:00): 14 days later, 24 March.
+    assert content.next_steps == ("- March 20, 2025: Send the insurance certificate (2025-03-20)\n"
+                                  "- March 24, 2025: our next status update")
 
 
 def test_open_actions_are_open_points(world):
@@ -192,7 +193,7 @@ def test_the_draft_is_written_in_the_partys_language(world):
     content = compose(world)
     assert content.language == "de"
     assert "10. März 2025" in content.subject
-    assert "15. März 2025" in content.next_steps
+    assert "24. März 2025" in content.next_steps
 
 
 def test_a_draft_agreements_promises_are_left_out(world):

@@ -378,3 +378,17 @@ def test_every_page_answers_a_manager_and_sends_a_visitor_to_sign_in(everything,
             assert response.status_code == 200, (url, response.content[:2000])
             assert name == "engagement:update_pdf" or b"<main" in response.content
             client.logout()
+
+
+def test_saving_a_draft_unchanged_records_no_change(cadence, as_user):
+    client = as_user("olav")
+    with time_machine.travel(NOW, tick=False):
+        client.post(reverse("engagement:update_compose", args=["ALFKI"]))
+        update = StatusUpdate.objects.get()
+        assert "\n" in update.next_steps or "\n" in update.topics  # several lines, as composed
+        # Browsers send line ends as CRLF.
+        data = {name: (getattr(update, name) or "").replace("\n", "\r\n") for name in (
+            "subject", "topics", "kept", "at_risk", "challenges", "open_points", "next_steps")}
+        client.post(reverse("engagement:update_edit", args=["ALFKI", update.pk]), {
+            **data, "revision": update.revision, "language": "en", "period_end": "2025-03-10"})
+    assert not AuditEntry.objects.filter(action="change_update").exists()
