@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import agreements, commitments, pages, parties
+from .views import agreements, commitments, pages, parties, watch
 
 app_name = "front"
 
@@ -38,4 +38,14 @@ urlpatterns = [
     path(COMMITMENT + "operations/", commitments.commitment_operations, name="commitment_operations"),
     path(COMMITMENT + "remove/", commitments.commitment_remove, name="commitment_remove"),
     path(COMMITMENT + "waive/<path:instance>/", commitments.instance_waive, name="instance_waive"),
+    # watch and act
+    path("actions/", watch.action_list, name="actions"),
+    path("actions/<int:pk>/", watch.action_detail, name="action"),
+    path("actions/<int:pk>/edit/", watch.action_edit, name="action_edit"),
+    path("actions/<int:pk>/resolve/", watch.action_resolve, name="action_resolve"),
+    path("actions/<int:pk>/reopen/", watch.action_reopen, name="action_reopen"),
+    path(COMMITMENT + "actions/new/", watch.action_open, name="action_open"),
+    path("instances/", watch.instance_list, name="instances"),
+    path("deviations/", watch.deviation_list, name="deviations"),
+    path("mail/", watch.mail_list, name="mail"),
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.shortcuts import render
@@ -17,32 +18,61 @@ from pacta.core.models import (
     NegotiationNote,
     Party,
 )
+from pacta.core.dashboard import Figure, dashboard_figures
 from pacta.front.filters import AuditFilter, current_title, search_q
 from pacta.front.listing import Column
 from pacta.front.templatetags.pacta_ui import audit_changes
+from pacta.front.watch_forms import DashboardFilter
 
-from .common import link_commitments, list_page
+from .common import link_commitments, list_page, render_list
 
 SEARCH_LIMIT = 25
+DUE_SOON_ROWS = 10
 
 
 @login_required
 def dashboard(request):
-    """Counts that link to the lists behind them."""
-    agreements = dict(Agreement.objects.values_list("status").annotate(n=Count("id")))
-    active = Commitment.objects.filter(removed_in__isnull=True)
-    evaluated = dict(active.exclude(evaluated_at=None).values_list("status").annotate(n=Count("id")))
-    parties = Party.objects.aggregate(
-        customers=Count("id", filter=Q(is_customer=True)), suppliers=Count("id", filter=Q(is_supplier=True)),
-        all=Count("id"),
-    )
-    return render(request, "front/dashboard.html", {
-        "parties": parties,
-        "agreement_counts": [(s, label, agreements.get(s, 0)) for s, label in Agreement.Status.choices],
-        "commitment_counts": [(s, label, evaluated.get(s, 0)) for s, label in Commitment.Status.choices],
-        "commitments_total": active.count(),
-        "not_evaluated": active.filter(evaluated_at=None).count(),
+    """The portfolio at a glance, filtered by who answers for it, party and type;
+    every number links to the list behind it. Its htmx poll gets only the figures."""
+    filters = DashboardFilter(request.GET)
+    scope = filters.scope()
+    figures = dashboard_figures(user=request.user, **scope)
+    if scope["owner"] is not None:
+        # The unassigned actions counted for an owner are those on the commitments that person answers for;
+        # the figure's own parameters leave that out, so its list is narrowed here to the same rows.
+        figures["actions"]["unassigned"].params["answered_by"] = scope["owner"].get_username()
+    return render_list(request, "front/dashboard.html", "front/partials/watch/dashboard_figures.html", {
+        "filters": filters,
+        "figures": figures,
+        "due_soon": figures["due_soon"].queryset[:DUE_SOON_ROWS],
+        "standing_in": _standing_in(request.user, figures),
+        **_register_counts(),
     })
+
+
+def _standing_in(user, figures) -> list[dict]:
+    """The away owners `user` stands in for, each with a Figure of their open actions."""
+    deputised = figures["mine"]["deputised"]
+    owner_ids = set(deputised.queryset.values_list("owner", flat=True))
+    rows = []
+    for owner in get_user_model().objects.filter(pk__in=owner_ids).order_by("username"):
+        theirs = deputised.queryset.filter(owner=owner)
+        rows.append({"owner": owner, "figure": Figure(theirs.count(), theirs, "actions",
+                                                      {**deputised.params, "owner": owner.get_username()})})
+    return rows
+
+
+def _register_counts() -> dict:
+    """What the register holds: parties, agreements by status, commitments not evaluated yet."""
+    agreements = dict(Agreement.objects.values_list("status").annotate(n=Count("id")))
+    return {
+        "parties": Party.objects.aggregate(
+            customers=Count("id", filter=Q(is_customer=True)), suppliers=Count("id", filter=Q(is_supplier=True)),
+            all=Count("id"),
+        ),
+        "agreement_counts": [(s, label, agreements.get(s, 0)) for s, label in Agreement.Status.choices],
+        "not_evaluated": Commitment.objects.filter(removed_in__isnull=True, evaluated_at=None).count(),
+    }
 
 
 def _types_matching(q: str) -> list[str]:
