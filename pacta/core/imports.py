@@ -31,7 +31,7 @@ import yaml
 from django.utils.translation import gettext as _
 
 from pacta.core.commitments import REGISTRY, Spec, params_to_data, validate_params
-from pacta.core.commitments.base import DECIMAL, EVENT_KINDS, EVENT_SCHEMA, UTC_DATETIME, Params
+from pacta.core.commitments.base import DECIMAL, EVENT_KINDS, EVENT_SCHEMA, Params
 from pacta.core.specs import HistoryEntry, build_segments
 
 # ---------------------------------------------------------------------------
@@ -417,13 +417,10 @@ def _events_from_raw(raw: pl.DataFrame, header: list[str], filename: str, column
         pl.col("p_force_majeure").fill_null(False).alias("force_majeure"),
         pl.col(_LINE).alias("line"),
     )
-    return frame.cast({**EVENT_SCHEMA}), []
+    return frame.cast(EVENT_SCHEMA), []
 
 
 # --- parsing, column by column
-
-_ISO_DATE = r"^\d{4}-\d{2}-\d{2}$"
-_ISO_NAIVE = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$"
 
 
 def _moment_exprs(name: str, options: EventOptions) -> list[pl.Expr]:
@@ -945,24 +942,30 @@ def parse_agreements(text: str, filename: str) -> list[AgreementDoc]:
         doc.error((), "agreements", _("The file must hold a list under the key agreements."))
         raise ImportErrors(doc.issues)
     top = _Reader(doc, doc.data, (), ("agreements",))
-    agreements = []
-    seen: dict[str, int] = {}
-    for path, item in top.items("agreements", required=True):
-        reader = top.sub(path, item, AGREEMENT_KEYS, "agreements")
-        if reader is None:
-            continue
-        ident = str(item.get("id") or "").strip()
-        if ident in seen:
-            reader.error("id", _("The agreement id %(id)s is used twice (first on line %(line)s).")
-                         % {"id": ident, "line": seen[ident]})
-        elif ident:
-            seen[ident] = doc.line(path)
-        agreement = _parse_agreement(reader)
-        if agreement is not None:
-            agreements.append(agreement)
+    agreements = _parse_list(top, "agreements", AGREEMENT_KEYS, _parse_agreement, required=True,
+                             twice=_("The agreement id %(id)s is used twice (first on line %(line)s)."))
     if doc.issues:
         raise ImportErrors(doc.issues)
     return agreements
+
+
+def _parse_list(reader: _Reader, key: str, allowed: Sequence[str] | None, parse, *, required: bool,
+                twice: str) -> list:
+    """Parse each mapping of the list `key` with `parse`, reporting an `id` used twice (message `twice`)."""
+    parsed, seen = [], {}
+    for path, item in reader.items(key, required=required):
+        sub = reader.sub(path, item, allowed, key)
+        if sub is None:
+            continue
+        ident = str(item.get("id") or "").strip()
+        if ident in seen:
+            sub.error("id", twice % {"id": ident, "line": seen[ident]})
+        elif ident:
+            seen[ident] = reader.doc.line(path)
+        value = parse(sub)
+        if value is not None:
+            parsed.append(value)
+    return parsed
 
 
 def _parse_agreement(r: _Reader) -> AgreementDoc | None:
@@ -1055,22 +1058,8 @@ def _parse_contacts(r: _Reader) -> Iterable[ContactDoc]:
 
 
 def _parse_commitments(reader: _Reader, *, required: bool) -> list[CommitmentDoc]:
-    commitments = []
-    seen: dict[str, int] = {}
-    for item_path, item in reader.items("commitments", required=required):
-        c = reader.sub(item_path, item, None, "commitments")
-        if c is None:
-            continue
-        ident = str(item.get("id") or "").strip()
-        if ident in seen:
-            c.error("id", _("The commitment id %(id)s is used twice in this agreement (first on line %(line)s).")
-                    % {"id": ident, "line": seen[ident]})
-        elif ident:
-            seen[ident] = c.doc.line(item_path)
-        commitment = _parse_commitment(c)
-        if commitment is not None:
-            commitments.append(commitment)
-    return commitments
+    return _parse_list(reader, "commitments", None, _parse_commitment, required=required, twice=_(
+        "The commitment id %(id)s is used twice in this agreement (first on line %(line)s)."))
 
 
 def _parse_commitment(c: _Reader) -> CommitmentDoc | None:

@@ -11,10 +11,13 @@ carries `penalty` (paid by us, due). It records the specs it was given.
 from __future__ import annotations
 
 import datetime as dt
+import io
 from collections import defaultdict
 from decimal import Decimal
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from pacta.core.commitments.base import (
     REGISTRY,
@@ -123,3 +126,16 @@ def add_commitment(agreement: Agreement, version: AgreementVersion, key: str, ty
 def amend(agreement: Agreement, number: int, effective_from: dt.date) -> AgreementVersion:
     return AgreementVersion.objects.create(agreement=agreement, number=number, effective_from=effective_from,
                                            summary=f"Version {number}.")
+
+
+def run_command(*args: str) -> tuple[int, str, str]:
+    """Run a management command in this process: (exit code, stdout, stderr)."""
+    out, err = io.StringIO(), io.StringIO()
+    try:
+        call_command(*args, stdout=out, stderr=err)
+        code = 0
+    except SystemExit as exc:
+        code = exc.code
+    except CommandError as exc:
+        code, err = exc.returncode, io.StringIO(str(exc))
+    return code, out.getvalue(), err.getvalue()

@@ -1,7 +1,6 @@
 """`pacta check`: file mode without a database, database mode storing the verdicts; output and exit codes."""
 
 import datetime as dt
-import io
 import json
 import os
 import subprocess
@@ -10,14 +9,12 @@ from pathlib import Path
 
 import pytest
 import time_machine
-from django.core.management import call_command
-from django.core.management.base import CommandError
 
 from pacta.core.actions.events import do_import_events
 from pacta.core.imports import read_events
 from pacta.core.models import Commitment, Instance
 
-from .stored_world import make_agreement, make_party, order_type  # noqa: F401  (fixture)
+from .stored_world import make_agreement, make_party, order_type, run_command  # noqa: F401  (fixture)
 
 UTC = dt.timezone.utc
 SCENARIO = Path(__file__).resolve().parent / "scenarios" / "notice_before_delivery" / "call-ahead-one-missed"
@@ -46,15 +43,7 @@ d1,delivery,ALFKI,2025-03-05T10:00:00+01:00,10248
 
 def check(*args: str) -> tuple[int, str, str]:
     """Run `pacta check` in this process: (exit code, stdout, stderr)."""
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command("evaluate", *args, stdout=out, stderr=err)
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    except CommandError as exc:
-        code, err = exc.returncode, io.StringIO(str(exc))
-    return code, out.getvalue(), err.getvalue()
+    return run_command("evaluate", *args)
 
 
 @pytest.fixture

@@ -1,15 +1,12 @@
 """`pacta import` and `pacta export`: files in and out of the register, round trips that change nothing."""
 
-import io
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
-from django.core.management.base import CommandError
 
 from pacta.core.models import Agreement, ColumnMapping, Event
 
-from .stored_world import make_party
+from .stored_world import make_party, run_command as run
 
 pytestmark = pytest.mark.django_db
 EVENTS = """\
@@ -18,18 +15,6 @@ E1,order,ALFKI,2025-03-01,10248,P11,12,14.00,0.05,15.5,,EUR,2025-03-10,
 E2,delivery,ALFKI,2025-03-07T10:15:30.250+01:00,10248,,,,,,,,,true
 E3,invoice,ALFKI,2025-03-08,INV-1,P11,12,14,,,159.60,EUR,2025-04-07,
 """
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    try:
-        call_command(*args, stdout=out, stderr=err)
-        code = 0
-    except SystemExit as exc:
-        code = exc.code
-    except CommandError as exc:
-        code, err = exc.returncode, io.StringIO(str(exc))
-    return code, out.getvalue(), err.getvalue()
 
 
 @pytest.fixture
