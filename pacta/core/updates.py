@@ -273,7 +273,8 @@ def _topics(judged: list[_Judged]) -> str:
         per_agreement[j.commitment.agreement][j.result.status] += 1
     lines = _Lines()
     for agreement, counts in per_agreement.items():
-        parts = [f"{counts[s]} {label}" for s, label in Commitment.Status.choices if counts.get(s)]
+        parts = [_("%(n)s %(status)s") % {"n": counts[s], "status": label}
+                 for s, label in Commitment.Status.choices if counts.get(s)]
         n = sum(counts.values())
         lines.add(agreement.reference, ngettext(
             "%(agreement)s: %(n)s promise (%(counts)s)", "%(agreement)s: %(n)s promises (%(counts)s)", n,

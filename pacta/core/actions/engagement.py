@@ -97,6 +97,18 @@ def _check_intake_fields(fields: dict, intake: Intake | None) -> dict:
     return fields
 
 
+def _save_fields(obj, fields: dict, acting_user, expected_revision: int | None, action: str, **context):
+    """Claim the revision read, write the checked fields, audit what changed (nothing changed: no entry)."""
+    _claim(type(obj), obj, expected_revision)
+    changes = diff_fields(obj, fields)
+    for name, value in fields.items():
+        setattr(obj, name, value)
+    obj.save()
+    if changes:
+        audit(acting_user, action, obj, party=obj.party, changes=changes, **context)
+    return obj
+
+
 def _require_editable(intake: Intake) -> None:
     if not intakes.is_editable(intake):
         raise RegisterError({"": [_("This intake was decided (%(status)s) and can no longer be changed.")
@@ -121,14 +133,7 @@ def do_update_intake(intake: Intake, *, acting_user, expected_revision: int | No
     """Change what an intake says, until it is accepted or declined."""
     _require_editable(intake)
     fields = _check_intake_fields(fields, intake)
-    _claim(Intake, intake, expected_revision)
-    changes = diff_fields(intake, fields)
-    for name, value in fields.items():
-        setattr(intake, name, value)
-    intake.save()
-    if changes:
-        audit(acting_user, "change_intake", intake, party=intake.party, agreement=intake.agreement, changes=changes)
-    return intake
+    return _save_fields(intake, fields, acting_user, expected_revision, "change_intake", agreement=intake.agreement)
 
 
 @transaction.atomic
@@ -321,14 +326,7 @@ def do_save_update(update: StatusUpdate, *, acting_user, expected_revision: int 
     """Change a draft's text (anything of it; sent updates stay as they were sent)."""
     _require_draft(update)
     _check_update_fields(update, fields)
-    _claim(StatusUpdate, update, expected_revision)
-    changes = diff_fields(update, fields)
-    for name, value in fields.items():
-        setattr(update, name, value)
-    update.save()
-    if changes:
-        audit(acting_user, "change_update", update, party=update.party, changes=changes)
-    return update
+    return _save_fields(update, fields, acting_user, expected_revision, "change_update")
 
 
 @transaction.atomic

@@ -540,49 +540,50 @@ def update_detail(request, code, pk):
     })
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def update_send(request, code, pk):
-    party = get_rw_party(request, code)
+def _confirmed(request, code, pk, write, done, page: dict):
+    """A confirmation page for a write on a draft (GET), and the write (POST): `write(update, revision)`
+    returns where to go; a refusal is told on the update's page."""
+    get_rw_party(request, code)
     update = get_update(code, pk)
     form = RevisionForm(request.POST or None, initial={"revision": update.revision})
     if request.method == "POST" and form.is_valid():
         try:
-            sent = do_send_update(update, acting_user=request.user, expected_revision=form.cleaned_data["revision"])
+            target = write(update, form.cleaned_data["revision"])
         except (ConflictError, RegisterError) as exc:
             messages.error(request, _refusal(exc, StatusUpdate))
-        else:
-            messages.success(request, _("The update was sent to %(names)s.") % {
-                "names": ", ".join(r["name"] for r in sent.recipients)})
-        return redirect(update_url(update))
-    names = ", ".join(c.name for c in updates.deliverable(updates.recipients(party))) or "—"
-    return render(request, "front/confirm.html", {
-        "title": _("Send “%(subject)s”?") % {"subject": update.subject},
-        "explanation": _("It goes by e-mail to %(names)s and is recorded as a status update to %(party)s. "
-                         "A sent update cannot be changed.") % {"names": names, "party": party.name},
-        "form": form, "button": _("Send"), "back": update_url(update),
-    })
+            return redirect(update_url(update))
+        messages.success(request, done(update))
+        return redirect(target)
+    return render(request, "front/confirm.html", {**page(update), "form": form, "back": update_url(update)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def update_send(request, code, pk):
+    def send(update, revision):
+        return update_url(do_send_update(update, acting_user=request.user, expected_revision=revision))
+
+    def page(update):
+        names = ", ".join(c.name for c in updates.deliverable(updates.recipients(update.party))) or "—"
+        return {"title": _("Send “%(subject)s”?") % {"subject": update.subject}, "button": _("Send"),
+                "explanation": _("It goes by e-mail to %(names)s and is recorded as a status update to %(party)s. "
+                                 "A sent update cannot be changed.") % {"names": names, "party": update.party.name}}
+
+    return _confirmed(request, code, pk, send, lambda update: _("The update was sent to %(names)s.") % {
+        "names": ", ".join(r["name"] for r in update.recipients)}, page)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def update_discard(request, code, pk):
-    party = get_rw_party(request, code)
-    update = get_update(code, pk)
-    form = RevisionForm(request.POST or None, initial={"revision": update.revision})
-    if request.method == "POST" and form.is_valid():
-        try:
-            do_discard_update(update, acting_user=request.user, expected_revision=form.cleaned_data["revision"])
-        except (ConflictError, RegisterError) as exc:
-            messages.error(request, _refusal(exc, StatusUpdate))
-            return redirect(update_url(update))
-        messages.success(request, _("The draft was thrown away."))
-        return redirect(reverse("engagement:party_updates", args=[party.code]))
-    return render(request, "front/confirm.html", {
+    def discard(update, revision):
+        do_discard_update(update, acting_user=request.user, expected_revision=revision)
+        return reverse("engagement:party_updates", args=[code])
+
+    return _confirmed(request, code, pk, discard, lambda _update: _("The draft was thrown away."), lambda update: {
         "title": _("Throw the draft “%(subject)s” away?") % {"subject": update.subject},
         "explanation": _("The draft is deleted. The audit log keeps a record of it."),
-        "form": form, "button": _("Throw away"), "danger": True, "back": update_url(update),
-    })
+        "button": _("Throw away"), "danger": True})
 
 
 @login_required
