@@ -158,6 +158,13 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True
 
+# Reviews (docs/review.md): the cost of an hour of our work, the estimated
+# margin as a percent of revenue (where the data has no cost prices), and the
+# share of the margin a special agreement may cost before it is flagged.
+PACTA_HOURLY_RATE = env("PACTA_HOURLY_RATE", "50")
+PACTA_MARGIN_PERCENT = env("PACTA_MARGIN_PERCENT", "20")
+PACTA_COST_SHARE_LIMIT = env("PACTA_COST_SHARE_LIMIT", "10")
+
 # Uploads: agreement and event files are read in memory up to this size.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

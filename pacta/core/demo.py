@@ -31,6 +31,7 @@ from pacta.lib.dates import UTC, end_of_day
 
 DEMO_DIR = Path(__file__).resolve().parent.parent / "demo"
 AGREEMENTS_FILE = DEMO_DIR / "agreements.yaml"
+SUPPLIER_AGREEMENTS_FILE = DEMO_DIR / "supplier_agreements.yaml"
 DEMO_USERNAME = "demo"
 LAST_DAY = dt.date(1998, 5, 6)
 # Europe/Berlin (and the other CEST zones of the demo) ends 1998-05-06 first.
@@ -104,13 +105,16 @@ def _points_of_contact() -> None:
 @transaction.atomic
 def _load(password: str, progress) -> tuple[list[str], list[str]]:
     from pacta.core.agreement_files import import_agreements_file
+    from pacta.core.catalog import import_northwind_products
     from pacta.core.northwind import import_northwind
 
     members = _ensure_users(password)  # first: the agreements name them
     northwind = import_northwind(NORTHWIND_DIR, progress=progress)
+    products = import_northwind_products(NORTHWIND_DIR)  # products and their suppliers, for coverage
     agreements = import_agreements_file(AGREEMENTS_FILE)
+    suppliers = import_agreements_file(SUPPLIER_AGREEMENTS_FILE)
     _points_of_contact()
-    return members, [str(northwind), str(agreements)]
+    return members, [str(northwind), str(products), str(agreements), str(suppliers)]
 
 
 def load_demo(*, password: str | None = None, progress=None) -> DemoResult:
