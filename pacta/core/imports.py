@@ -74,6 +74,7 @@ def _shorten(value: Any, limit: int = 40) -> str:
 # Event files
 
 REQUIRED_COLUMNS = ("id", "kind", "party", "at")
+CSV_SUFFIXES = (".csv", ".txt", ".tsv")
 # The columns of an event file (COMMITMENTS.md section 2), in file order.
 CANONICAL_COLUMNS = (
     "id", "kind", "party", "at", "ref", "product", "quantity", "unit_price", "discount",
@@ -148,7 +149,8 @@ def read_events(
     if issues:
         raise ImportErrors(issues)
     suffix = Path(filename).suffix.lower()
-    if suffix in (".csv", ".txt", ".tsv"):
+    if suffix in CSV_SUFFIXES:
+        source = _source_bytes(source)  # read once: the line numbers may need a second look
         header, raw, issues = _read_csv_raw(source, filename, options)
     elif suffix in (".xlsx", ".xlsm"):
         header, raw, issues = _read_xlsx_raw(source, filename, options)
@@ -391,7 +393,7 @@ def _events_from_raw(raw: pl.DataFrame, header: list[str], filename: str, column
     parsed = (
         parsed.with_columns(*_parse_exprs(options), pl.col(_LINE).min().over("id").alias("first_line"))
         .with_columns(_amount_expr().alias("p_amount_filled"))
-        .with_columns(_check_exprs(known_parties))
+        .with_columns(_check_exprs(known_parties, options))
         .collect()
     )
     issues += _collect_issues(parsed, filename)
@@ -542,6 +544,7 @@ def _checks() -> list[tuple[str, str, str]]:
         ("e_quantity_negative", "quantity", _("A quantity cannot be negative: %(value)s.")),
         ("e_unit_price_negative", "unit_price", _("A price cannot be negative: %(value)s.")),
         ("e_list_price_negative", "list_price", _("A price cannot be negative: %(value)s.")),
+        ("e_amount_computed_large", "amount", _("quantity x unit_price is too large for an amount.")),
         ("e_discount_range", "discount",
          _("A discount is a fraction between 0 and 1, e.g. 0.1 for ten percent: %(value)s.")),
         ("e_currency_bad", "currency", _("Not a currency code (three letters such as EUR): %(value)s.")),
@@ -552,7 +555,7 @@ def _checks() -> list[tuple[str, str, str]]:
     return checks
 
 
-def _check_exprs(known_parties: set[str] | None) -> list[pl.Expr]:
+def _check_exprs(known_parties: set[str] | None, options: EventOptions) -> list[pl.Expr]:
     col = pl.col
     exprs = [
         col("id").is_null().alias("e_id_missing"),
@@ -574,6 +577,8 @@ def _check_exprs(known_parties: set[str] | None) -> list[pl.Expr]:
         (col("p_unit_price") < 0).fill_null(False).alias("e_unit_price_negative"),
         (col("p_list_price") < 0).fill_null(False).alias("e_list_price_negative"),
         ((col("p_discount") < 0) | (col("p_discount") > 1)).fill_null(False).alias("e_discount_range"),
+        (col("p_amount").is_null() & (col("p_amount_filled").abs() >= pl.lit(NUMBER_LIMIT).cast(DECIMAL)))
+        .fill_null(False).alias("e_amount_computed_large"),
     ]
     for name in ("at", "due"):
         unparsed = col(name).is_not_null() & col(f"p_{name}").is_null()
@@ -583,7 +588,8 @@ def _check_exprs(known_parties: set[str] | None) -> list[pl.Expr]:
         ]
     for name in NUMBER_COLUMNS:
         unparsed = col(name).is_not_null() & col(f"p_{name}").is_null()
-        has_comma = col(name).str.contains(",", literal=True)
+        # With decimal_comma set, a comma is expected: no hint then.
+        has_comma = pl.lit(False) if options.decimal_comma else col(name).str.contains(",", literal=True)
         exprs += [
             (unparsed & has_comma).alias(f"e_{name}_comma"),
             (unparsed & ~has_comma).alias(f"e_{name}_bad"),
@@ -607,17 +613,12 @@ def _collect_issues(parsed: pl.DataFrame, filename: str) -> list[ImportIssue]:
     return issues
 
 
-def _relocate(issues: list[ImportIssue], source, filename: str, options: EventOptions) -> list[ImportIssue]:
+def _relocate(issues: list[ImportIssue], data, filename: str, options: EventOptions) -> list[ImportIssue]:
     """Issues of a CSV file whose quoted fields span several lines: polars
     counts records, the user counts lines. Only paid for when something is wrong."""
-    if Path(filename).suffix.lower() not in (".csv", ".txt", ".tsv"):
+    if not isinstance(data, bytes) or b'"' not in data or not any(i.line > 1 for i in issues):
         return issues
-    if not isinstance(source, (str, Path, bytes, bytearray, memoryview)):
-        return issues  # a stream we have consumed; record numbers stand
-    data = _source_bytes(source)
-    if b'"' not in data or not any(i.line > 1 for i in issues):
-        return issues
-    text = data.decode(options.encoding if options.encoding else "utf-8", errors="replace")
+    text = data.decode(options.encoding, errors="replace")
     separator = options.delimiter or _guess_delimiter(data.split(b"\n", 1)[0])
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=separator)
     starts, previous = {}, 0

@@ -140,6 +140,14 @@ def test_it_hints_at_the_decimal_comma_option():
     ]
 
 
+def test_it_refuses_numbers_the_database_cannot_hold():
+    assert problems(HEADER + "E1,order,ALFKI,2025-03-01,,,1e15,,,,,,,\n"
+                    "E2,order,ALFKI,2025-03-01,,,1e8,1e7,,,,,,\n") == [
+        "events.csv:2: quantity: Too large: 1e15.",
+        "events.csv:3: amount: quantity x unit_price is too large for an amount.",  # 10^8 x 10^7 = 10^15
+    ]
+
+
 def test_a_mapping_reads_another_layout():
     text = ("Beleg;Art;Kunde;Datum;Menge;Preis;Rabatt;Notiz\n"
             "B1;order;ALFKI;01.03.2025;1.000;2,50;0,1;egal\n")
@@ -180,6 +188,13 @@ def test_it_counts_lines_inside_quoted_fields_spanning_several_lines():
     assert problems(text) == [
         "events.csv:4: at: Not a date (2025-03-01) or a timestamp with offset (2025-03-01T09:30:00+01:00): never."
     ]
+
+
+def test_it_reads_an_uploaded_file_object_and_still_counts_its_lines():
+    data = b'id,kind,party,at,ref\nE1,order,ALFKI,2025-03-01,"two\nlines"\nE2,order,ALFKI,never,x\n'
+    with pytest.raises(ImportErrors) as exc:
+        read_events(io.BytesIO(data), filename="upload.csv")
+    assert [(i.line, i.field) for i in exc.value.issues] == [(4, "at")]
 
 
 def test_it_refuses_a_line_with_more_fields_than_the_header():
