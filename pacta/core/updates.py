@@ -60,7 +60,12 @@ MAIL_KIND = "update"
 
 
 def party_language(party: Party) -> str:
-    return party.language or settings.LANGUAGE_CODE
+    """The party's language when pacta speaks it (its base language: "de" for "de-AT"), else the default."""
+    available = dict(settings.LANGUAGES)
+    for code in (party.language, (party.language or "").split("-")[0]):
+        if code in available:
+            return code
+    return settings.LANGUAGE_CODE
 
 
 def party_timezone(party: Party) -> str:

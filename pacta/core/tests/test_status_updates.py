@@ -346,3 +346,9 @@ def test_a_check_in_needs_something_written_down_and_a_date_that_has_come(world)
             do_record_check_in(world.party, acting_user=world.olav, date=dt.date(2025, 3, 11), went_well="x")
         assert list(refused.value.errors) == ["date"]
     assert not CheckIn.objects.exists()
+
+
+@pytest.mark.parametrize(("language", "written_in"), [("de", "de"), ("de-AT", "de"), ("nb", "nb"), ("pt", "en"), ("", "en")])
+def test_an_update_is_written_in_the_partys_language_when_pacta_speaks_it(world, language, written_in):
+    world.party.language = language
+    assert updates.party_language(world.party) == written_in
