@@ -137,7 +137,7 @@ def _conflicts(frame: pl.DataFrame, stored: pl.DataFrame, filename: str) -> list
     if not len(stored):
         return []
     both = frame.join(stored, on="id", suffix="__stored")
-    differs = {c: ~pl.col(c).eq_missing(pl.col(f"{c}__stored")) for c in CONTENT}
+    differs = {c: _differs(c) for c in CONTENT}
     changed = both.with_columns(pl.concat_list(
         [pl.when(expr).then(pl.lit(name)) for name, expr in differs.items()]
     ).list.drop_nulls().list.join(", ").alias("fields")).filter(pl.col("fields") != "")
@@ -147,6 +147,17 @@ def _conflicts(frame: pl.DataFrame, stored: pl.DataFrame, filename: str) -> list
             "record a correction as a new event with its own id.") % {"id": ident, "fields": fields})
         for line, ident, fields in changed.select("line", "id", "fields").iter_rows()
     ]
+
+
+def _differs(name: str) -> pl.Expr:
+    new, old = pl.col(name), pl.col(f"{name}__stored")
+    differs = ~new.eq_missing(old)
+    if EVENT_SCHEMA[name] == pl.Decimal(38, 6) and connection.vendor == "sqlite":
+        # SQLite keeps decimals in binary floating point (15 significant digits): a number
+        # read back may differ in its last digits from the one written, and is still the same.
+        a, b = new.cast(pl.Float64), old.cast(pl.Float64)
+        differs = differs & ((a - b).abs() > a.abs() * 1e-14).fill_null(True)
+    return differs
 
 
 def _moment_text(name: str) -> pl.Expr:

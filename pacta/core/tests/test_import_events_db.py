@@ -71,6 +71,15 @@ def test_importing_the_same_file_twice_changes_nothing(alfki):
     assert Event.objects.count() == 3 and ImportBatch.objects.count() == 2
 
 
+def test_large_amounts_with_six_decimals_import_again_unchanged(alfki):
+    text = "id,kind,party,at,amount,currency\nE1,invoice,ALFKI,2025-03-01,98765432109.123456,EUR\n"
+    do_import_events(frame(text))
+    assert do_import_events(frame(text)).unchanged == 1
+    changed = text.replace("98765432109.123456", "98765432109.133456")  # a cent more
+    with pytest.raises(ImportErrors, match="other content \\(amount\\)"):
+        do_import_events(frame(changed))
+
+
 def test_new_rows_among_known_ones_are_added(alfki):
     do_import_events(frame())
     more = frame(FILE + "E4,invoice,ALFKI,2025-03-08,INV1,,,,,,,\n")
