@@ -35,7 +35,6 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
-from django.conf import settings
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -44,6 +43,7 @@ from pacta.core.actions.register import CommitmentData
 from pacta.core.commitments import REGISTRY, params_to_data, validate_params
 from pacta.core.models import Agreement, Direction, Intake
 from pacta.core.permissions import can_change
+from pacta.core.profitability import cost_share_limit
 from pacta.lib.money import round_money
 
 Status = Intake.Status
@@ -52,9 +52,6 @@ Status = Intake.Status
 WAITING_TOO_LONG = dt.timedelta(days=7)
 EDITABLE = frozenset({Status.CLARIFYING, Status.AWAITING_DECISION, Status.COUNTERED})
 DECIDED = frozenset({Status.ACCEPTED, Status.DECLINED})
-# Above this share of the expected margin (percent) the promises' yearly cost is flagged;
-# above 100 % they eat the whole margin.
-DEFAULT_COST_SHARE_WARNING = Decimal(50)
 
 KEY_PATTERN = re.compile(r"^[^/\s]+$")
 
@@ -249,6 +246,7 @@ class PromiseCost:
     occurrences: Decimal | None  # per year
     yearly: Decimal | None  # cost × occurrences
     share_of_margin: Decimal | None  # percent of the expected margin, one decimal
+    flagged: bool  # costs more than the configured share of the margin (or there is no margin to pay it)
 
 
 @dataclass(frozen=True)
@@ -263,7 +261,7 @@ class CostBenefit:
     margin: Decimal | None
     margin_after: Decimal | None  # margin − total
     share_of_margin: Decimal | None  # total in percent of the margin, one decimal
-    warning_share: Decimal
+    limit: Decimal  # percent of the margin above which a promise is flagged
 
     @property
     def eats_margin(self) -> bool:
@@ -272,12 +270,8 @@ class CostBenefit:
 
     @property
     def warn(self) -> bool:
-        """The promises cost more than the configured share of the margin (or there is no margin to pay them)."""
-        if self.margin is None:
-            return False
-        if self.margin <= 0:
-            return self.total > 0
-        return self.share_of_margin is not None and self.share_of_margin > self.warning_share
+        """Some promise costs more than the configured share of the margin."""
+        return any(p.flagged for p in self.promises)
 
     def rounded(self, amount: Decimal | None) -> Decimal | None:
         return None if amount is None else round_money(amount, self.currency)
@@ -290,16 +284,21 @@ def _share(part: Decimal, whole: Decimal | None) -> Decimal | None:
     return (part * 100 / whole).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
-def warning_share() -> Decimal:
-    """Setting PACTA_INTAKE_COST_SHARE_WARNING: percent of the margin above which the promises are flagged."""
-    return Decimal(str(getattr(settings, "PACTA_INTAKE_COST_SHARE_WARNING", DEFAULT_COST_SHARE_WARNING)))
+def _flagged(yearly: Decimal | None, share: Decimal | None, margin: Decimal | None, limit: Decimal) -> bool:
+    if yearly is None or margin is None:
+        return False
+    if margin <= 0:
+        return yearly > 0
+    return share is not None and share > limit
 
 
 def cost_benefit(intake: Intake) -> CostBenefit:
-    """Per proposed promise: cost per occurrence × occurrences per year, and its share
-    of the expected margin; in total: what the margin keeps after the promises."""
+    """Per proposed promise: cost per occurrence × occurrences per year, its share of
+    the expected margin, and whether that share is above `PACTA_COST_SHARE_LIMIT`
+    percent (the limit the profitability review flags kept promises by: the same
+    question asked before committing); in total: what the margin keeps."""
     promises, incomplete, total = [], [], Decimal(0)
-    margin = intake.expected_margin
+    margin, limit = intake.expected_margin, cost_share_limit()
     for p in intake.proposed_commitments or []:
         cost, occurrences = _safe_decimal(p.get("cost")), _safe_decimal(p.get("occurrences"))
         yearly = cost * occurrences if cost is not None and occurrences is not None else None
@@ -307,15 +306,17 @@ def cost_benefit(intake: Intake) -> CostBenefit:
             incomplete.append(p.get("key") or "")
         else:
             total += yearly
+        share = None if yearly is None else _share(yearly, margin)
         promises.append(PromiseCost(
             key=p.get("key") or "", title=p.get("title") or "", type=p.get("type") or "", cost=cost,
-            occurrences=occurrences, yearly=yearly, share_of_margin=None if yearly is None else _share(yearly, margin),
+            occurrences=occurrences, yearly=yearly, share_of_margin=share,
+            flagged=_flagged(yearly, share, margin, limit),
         ))
     return CostBenefit(
         currency=intake.currency, promises=promises, total=total, incomplete=incomplete,
         revenue=intake.expected_revenue, margin=margin,
         margin_after=None if margin is None else margin - total,
-        share_of_margin=_share(total, margin), warning_share=warning_share(),
+        share_of_margin=_share(total, margin), limit=limit,
     )
 
 

@@ -140,28 +140,33 @@ def test_submitting_starts_the_wait_for_a_decision(world):
     assert intake.submitted_at == MONDAY
 
 
-def test_cost_and_benefit_per_promise_against_the_expected_margin(world):
+def test_cost_and_benefit_per_promise_against_the_expected_margin(world, settings):
+    settings.PACTA_COST_SHARE_LIMIT = "18"
     intake = new_intake(world, proposed_commitments=[CALL_AHEAD, PAY_LATER], expected_margin=Decimal("4000"))
     figures = cost_benefit(intake)
     call, pay = figures.promises
-    # call-ahead: 12.50 × 52 = 650.00, 650 / 4000 = 16.25 % -> 16.3 (half up)
-    assert call.yearly == Decimal("650.00") and call.share_of_margin == Decimal("16.3")
-    # pay-later: 3.20 × 250 = 800.00, 800 / 4000 = 20.0 %
-    assert pay.yearly == Decimal("800.00") and pay.share_of_margin == Decimal("20.0")
+    # call-ahead: 12.50 × 52 = 650.00, 650 / 4000 = 16.25 % -> 16.3 (half up), not above 18 %
+    assert call.yearly == Decimal("650.00") and call.share_of_margin == Decimal("16.3") and not call.flagged
+    # pay-later: 3.20 × 250 = 800.00, 800 / 4000 = 20.0 %: above 18 %, flagged
+    assert pay.yearly == Decimal("800.00") and pay.share_of_margin == Decimal("20.0") and pay.flagged
     # together 1,450.00 = 36.25 % -> 36.3; the margin keeps 4,000 - 1,450 = 2,550.00
     assert figures.total == Decimal("1450.00") and figures.share_of_margin == Decimal("36.3")
     assert figures.margin_after == Decimal("2550.00")
-    assert not figures.warn and not figures.eats_margin
+    assert figures.warn and not figures.eats_margin
 
 
-def test_promises_costing_more_than_half_the_margin_are_flagged_and_more_than_all_of_it_eat_it(world):
+def test_promises_within_the_limit_are_not_flagged_and_more_than_the_whole_margin_eats_it(world, settings):
+    settings.PACTA_COST_SHARE_LIMIT = "50"
     intake = new_intake(world, proposed_commitments=[CALL_AHEAD, PAY_LATER], expected_margin=Decimal("2000"))
-    # 1,450 / 2,000 = 72.5 % > 50 %: flagged, the margin keeps 550
+    # 650 / 2,000 = 32.5 %, 800 / 2,000 = 40.0 %: both within 50 %; the margin keeps 550
     figures = cost_benefit(intake)
-    assert figures.share_of_margin == Decimal("72.5") and figures.warn and not figures.eats_margin
+    assert [p.share_of_margin for p in figures.promises] == [Decimal("32.5"), Decimal("40.0")]
+    assert not figures.warn and not figures.eats_margin
     intake.expected_margin = Decimal("1000")
-    # 1,000 - 1,450 = -450: the promises eat the whole margin
-    assert cost_benefit(intake).margin_after == Decimal("-450") and cost_benefit(intake).eats_margin
+    # 1,000 - 1,450 = -450: together they eat the whole margin; each is above 50 % of it
+    figures = cost_benefit(intake)
+    assert figures.margin_after == Decimal("-450") and figures.eats_margin
+    assert [p.flagged for p in figures.promises] == [True, True]  # 65.0 % and 80.0 %
 
 
 def test_a_promise_without_its_occurrences_is_left_out_of_the_total_and_named(world):

@@ -170,7 +170,8 @@ def test_a_promise_is_added_with_the_registers_parameter_form(world, as_user):
 # --- the page and the decision
 
 
-def test_the_intake_page_weighs_the_promises_against_the_margin(world, as_user):
+def test_the_intake_page_weighs_the_promises_against_the_margin(world, as_user, settings):
+    settings.PACTA_COST_SHARE_LIMIT = "18"
     intake_of(world, expected_margin="4000", proposed_commitments=[CALL_AHEAD, {
         **CALL_AHEAD, "key": "pay", "type": "payment_term", "title": "Paid in 45 days", "params": {"days": 45},
         "cost": "3.20", "occurrences": "250"}])
@@ -178,6 +179,8 @@ def test_the_intake_page_weighs_the_promises_against_the_margin(world, as_user):
     # 12.50 × 52 = 650.00 (16.3 %), 3.20 × 250 = 800.00 (20.0 %); together 1,450.00 (36.3 %); 4,000 - 1,450 = 2,550.00
     assert "€650.00" in text and "16.3 %" in text and "€800.00" in text and "20.0 %" in text
     assert "€1,450.00" in text and "36.3 %" in text and "€2,550.00" in text
+    # Only the 20.0 % is above the limit of 18 %.
+    assert text.count("(above the limit)") == 1 and "more than 18 % of the expected margin" in text
 
 
 def test_submitting_for_a_decision_needs_the_problem_written_down(world, as_user):
