@@ -78,14 +78,15 @@ def due(action: Action):
 
 
 @register.simple_tag
-def moment(value: dt.datetime | None):
+def moment(value: dt.datetime | None, relative: bool = True):
     """A moment of the domain (found, opened, closed) with its distance from the domain's now."""
     if value is None:
         return "—"
-    local = timezone.localtime(value)
-    return format_html('<time datetime="{}">{}</time> <span class="rel">({})</span>', value.isoformat(),
-                       formats.date_format(local, "DATETIME_FORMAT"),
-                       formatting.relative_moment(value, clock.now()))
+    text = format_html('<time datetime="{}">{}</time>', value.isoformat(),
+                       formats.date_format(timezone.localtime(value), "DATETIME_FORMAT"))
+    if not relative:
+        return text
+    return format_html('{} <span class="rel">({})</span>', text, formatting.relative_moment(value, clock.now()))
 
 
 @register.simple_tag
