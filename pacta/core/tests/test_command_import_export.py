@@ -3,6 +3,7 @@
 from pathlib import Path
 
 import pytest
+import time_machine
 
 from pacta.core.models import Agreement, ColumnMapping, Event
 
@@ -15,6 +16,13 @@ E1,order,ALFKI,2025-03-01,10248,P11,12,14.00,0.05,15.5,,EUR,2025-03-10,
 E2,delivery,ALFKI,2025-03-07T10:15:30.250+01:00,10248,,,,,,,,,true
 E3,invoice,ALFKI,2025-03-08,INV-1,P11,12,14,,,159.60,EUR,2025-04-07,
 """
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    """Every test here runs at a fixed moment (imports and evaluations stamp the time)."""
+    with time_machine.travel("2025-03-08T12:00:00+01:00", tick=False):
+        yield
 
 
 @pytest.fixture

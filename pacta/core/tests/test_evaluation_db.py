@@ -26,6 +26,13 @@ EVENTS = (
 )
 
 
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    """Every test here runs at a fixed moment (imports and evaluations stamp the time)."""
+    with time_machine.travel("2025-03-08T12:00:00+01:00", tick=False):
+        yield
+
+
 def store_events(text: str = EVENTS) -> None:
     with time_machine.travel("2025-03-03T08:00:00+01:00", tick=False):
         do_import_events(read_events(text.encode(), filename="events.csv", with_lines=True))

@@ -26,6 +26,13 @@ FILE = (
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def frozen_clock():
+    """Every test here runs at a fixed moment (imports and evaluations stamp the time)."""
+    with time_machine.travel("2025-03-08T12:00:00+01:00", tick=False):
+        yield
+
+
 def frame(text: str = FILE, filename: str = "events.csv") -> pl.DataFrame:
     return read_events(text.encode(), filename=filename, with_lines=True)
 
