@@ -152,6 +152,9 @@ def test_viewers_and_outsiders_cannot_change_an_intake(world, as_user):
     assert as_user("vera").get(reverse("engagement:intake_create")).status_code == 403
     assert as_user("nina").get(reverse("engagement:intake_edit", args=[intake.pk])).status_code == 403
     assert as_user("nina").get(reverse("engagement:intake", args=[intake.pk])).status_code == 200
+    decide = as_user("nina").post(reverse("engagement:intake_decide", args=[intake.pk]),
+                                  {"revision": intake.revision, "decision": "decline", "reason": "No."})
+    assert decide.status_code == 403 and Intake.objects.get().status == Intake.Status.CLARIFYING
 
 
 def test_a_promise_is_added_with_the_registers_parameter_form(world, as_user):
