@@ -26,11 +26,7 @@ def frozen():
 
 @pytest.fixture
 def as_user(client, users):
-    def sign_in(name):
-        client.force_login(users[name])
-        return client
-
-    return sign_in
+    return lambda name: client.force_login(users[name]) or client
 
 
 def profile_data(user, **changes):

@@ -6,53 +6,22 @@ gone from the open list and from the dashboard's count.
 """
 
 import datetime as dt
-import os
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 
-from pacta.conftest import PASSWORD
 from pacta.core.actions.register import CommitmentData, do_create_agreement, do_create_party
 from pacta.core.models import Action, Event
 from pacta.core.watch import run_pass
+from pacta.front.tests.test_browser import CHROMIUM, browser, page, sign_in  # noqa: F401  (chromium's launch)
 from pacta.lib import clock
 
-# Playwright's sync API runs an event loop in this thread; the test database
-# calls Django makes from here are safe (the live server has its own thread).
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-CHROMIUM = Path("/usr/bin/chromium")
 AS_OF = "2025-03-10T12:00:00+01:00"
 
 pytestmark = [
     pytest.mark.browser,
     pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian's chromium is not installed (apt-get install chromium)"),
 ]
-
-
-@pytest.fixture
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--disable-sync", "--no-first-run"],
-        )
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser, live_server, users):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    page.base = live_server.url
-    yield page
-    context.close()
 
 
 @pytest.fixture
@@ -73,14 +42,6 @@ def overdue_order(users, settings):
                          amount=Decimal("420.00"), currency="EUR")
     run_pass(now=clock.now(), digests=False)
     return Action.objects.get()
-
-
-def sign_in(page, username):
-    page.goto(page.base + "/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit].primary")
-    page.wait_for_selector("h1:has-text('Dashboard')")
 
 
 def count_of(page, section: str, label: str) -> str:
