@@ -27,7 +27,6 @@ from pacta.core.actions.register import (
     do_save_contact,
 )
 from pacta.core.actions.watch import do_open_action
-from pacta.core.evaluation import evaluate_and_store
 from pacta.core.models import AuditEntry, CheckIn, Commitment, Event, OutboundMail, StatusUpdate
 from pacta.core.tests.builders import delivery, events, notice, order, row
 
