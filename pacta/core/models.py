@@ -580,6 +580,7 @@ class OutboundMail(models.Model):
         ALERT = "alert", _("alert")
         NAG = "nag", _("reminder")
         DIGEST = "digest", _("weekly digest")
+        UPDATE = "update", _("status update")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("queued")
