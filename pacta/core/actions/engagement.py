@@ -31,7 +31,7 @@ from pacta.core.actions.register import (
     ConflictError,
     RegisterError,
     VersionInfo,
-    _claim,
+    claim_revision,
     do_add_note,
     do_amend_agreement,
     do_create_agreement,
@@ -99,7 +99,7 @@ def _check_intake_fields(fields: dict, intake: Intake | None) -> dict:
 
 def _save_fields(obj, fields: dict, acting_user, expected_revision: int | None, action: str, **context):
     """Claim the revision read, write the checked fields, audit what changed (nothing changed: no entry)."""
-    _claim(type(obj), obj, expected_revision)
+    claim_revision(type(obj), obj, expected_revision)
     changes = diff_fields(obj, fields)
     for name, value in fields.items():
         setattr(obj, name, value)
@@ -145,7 +145,7 @@ def do_submit_intake(intake: Intake, *, acting_user, expected_revision: int | No
                for name in REQUIRED_FOR_DECISION if not (getattr(intake, name) or "").strip()}
     if missing:
         raise RegisterError(missing)
-    _claim(Intake, intake, expected_revision)
+    claim_revision(Intake, intake, expected_revision)
     intake.status, intake.submitted_at = Intake.Status.AWAITING_DECISION, clock.now()
     intake.save(update_fields=["status", "submitted_at", "updated_at"])
     audit(acting_user, "submit_intake", intake, party=intake.party, agreement=intake.agreement,
@@ -251,7 +251,7 @@ def do_decide_intake(intake: Intake, *, acting_user, expected_revision: int | No
     if decision not in (intakes.Decision.ACCEPT, intakes.Decision.DECLINE, intakes.Decision.COUNTER):
         raise RegisterError({"decision": [_("Choose accept, decline or counter-offer.")]})
     intake = _fresh(intake)
-    _claim(Intake, intake, expected_revision)
+    claim_revision(Intake, intake, expected_revision)
     old = intake.status
     intake.decision_reason = reason
     if decision == intakes.Decision.COUNTER:
@@ -277,7 +277,7 @@ def do_accept_counter_offer(intake: Intake, *, acting_user, expected_revision: i
     if intake.status != Intake.Status.COUNTERED:
         raise RegisterError({"": [_("Only a counter-offer can be accepted.")]})
     intake = _fresh(intake)
-    _claim(Intake, intake, expected_revision)
+    claim_revision(Intake, intake, expected_revision)
     intake.agreement = _accept(intake, terms, acting_user)
     _decided(intake, Intake.Status.ACCEPTED, acting_user)
     intake.save()
@@ -333,7 +333,7 @@ def do_save_update(update: StatusUpdate, *, acting_user, expected_revision: int 
 def do_discard_update(update: StatusUpdate, *, acting_user, expected_revision: int | None) -> None:
     """Throw a draft away."""
     _require_draft(update)
-    _claim(StatusUpdate, update, expected_revision)
+    claim_revision(StatusUpdate, update, expected_revision)
     audit(acting_user, "discard_update", update, party=update.party, changes={"subject": update.subject})
     update.delete()
 
@@ -390,7 +390,7 @@ def do_send_update(update: StatusUpdate, *, acting_user, expected_revision: int 
         raise RegisterError({"recipients": [
             _("No contact of %(party)s receives status updates at a valid e-mail address. Add one on the party's page.")
             % {"party": party.name}]})
-    _claim(StatusUpdate, update, expected_revision)
+    claim_revision(StatusUpdate, update, expected_revision)
     now = clock.now()
     update.status, update.sent_at, update.sent_by = StatusUpdate.Status.SENT, now, _user(acting_user)
     update.language = update.language or updates.party_language(party)

@@ -102,7 +102,7 @@ class CommitmentData:
 # helpers
 
 
-def _claim(model, obj, expected_revision: int | None) -> None:
+def claim_revision(model, obj, expected_revision: int | None) -> None:
     """Bump the object's revision, or raise ConflictError if it moved on since it was read."""
     if expected_revision is None:
         model.objects.filter(pk=obj.pk).update(revision=F("revision") + 1)
@@ -231,7 +231,7 @@ def _upsert_commitment(agreement, version, data: CommitmentData, params: dict, a
             commitment.removed_in = None
             changes["removed_in"] = ["removed", "restored"]
         commitment.save()
-        _claim(Commitment, commitment, None)
+        claim_revision(Commitment, commitment, None)
         if old_terms is not None:
             for name, new in (("title", data.title), ("params", params), ("products", data.products),
                               ("valid_from", data.valid_from), ("valid_to", data.valid_to)):
@@ -266,7 +266,7 @@ def do_update_party(party: Party, *, acting_user, expected_revision: int | None 
     unknown = set(fields) - set(PARTY_FIELDS)
     if unknown:
         raise TypeError(f"unknown party fields: {sorted(unknown)}")
-    _claim(Party, party, expected_revision)
+    claim_revision(Party, party, expected_revision)
     if "code" in fields and fields["code"] != party.code and Party.objects.filter(code=fields["code"]).exists():
         raise RegisterError({"code": [_("A party with this code exists already.")]})
     changes = diff_fields(party, fields)
@@ -372,7 +372,7 @@ def do_update_agreement(
     unknown = set(fields) - allowed
     if unknown:
         raise TypeError(f"unknown agreement fields: {sorted(unknown)}")
-    _claim(Agreement, agreement, expected_revision)
+    claim_revision(Agreement, agreement, expected_revision)
     changes = diff_fields(agreement, fields)
     if "reference" in changes and Agreement.objects.filter(reference=fields["reference"]).exclude(pk=agreement.pk).exists():
         raise RegisterError({"reference": [_("An agreement with this reference exists already.")]})
@@ -405,7 +405,7 @@ def do_save_commitment(
 ) -> Commitment:
     """Add or change one commitment (by its key): in place on a draft, by amendment once in force."""
     params = _validate_commitment(data, agreement)
-    _claim(Agreement, agreement, expected_revision)
+    claim_revision(Agreement, agreement, expected_revision)
     version = _target_version(agreement, amendment, acting_user)
     commitment = _upsert_commitment(agreement, version, data, params, acting_user)
     _snapshot(version)
@@ -424,7 +424,7 @@ def do_update_commitment_operations(
     unknown = set(fields) - allowed
     if unknown:
         raise TypeError(f"unknown commitment fields: {sorted(unknown)}")
-    _claim(Commitment, commitment, expected_revision)
+    claim_revision(Commitment, commitment, expected_revision)
     changes = diff_fields(commitment, fields)
     for name, value in fields.items():
         setattr(commitment, name, value)
@@ -442,7 +442,7 @@ def do_remove_commitment(
     """Take a commitment out. A draft's commitment is deleted; an agreement in
     force keeps it for the period it was in force and ends it by amendment."""
     agreement = commitment.agreement
-    _claim(Agreement, agreement, expected_revision)
+    claim_revision(Agreement, agreement, expected_revision)
     version = _target_version(agreement, amendment, acting_user)
     audit(acting_user, "remove_commitment", commitment, agreement=agreement, party=agreement.party,
           changes={"version": version.number})
@@ -476,7 +476,7 @@ def do_amend_agreement(
             errors.update({f"commitments.{data.key}.{k}": v for k, v in exc.errors.items()})
     if errors:
         raise RegisterError(errors)
-    _claim(Agreement, agreement, expected_revision)
+    claim_revision(Agreement, agreement, expected_revision)
     version = _target_version(agreement, amendment, acting_user)
     if header:
         changes = diff_fields(agreement, header)
@@ -529,7 +529,7 @@ def do_save_glossary(
             errors["glossary"] = [_("Every term needs a definition.")]
     if errors:
         raise RegisterError(errors)
-    _claim(Agreement, agreement, expected_revision)
+    claim_revision(Agreement, agreement, expected_revision)
     version = _target_version(agreement, amendment, acting_user)
     _replace_glossary(agreement, glossary, acting_user)
     _snapshot(version)
@@ -599,6 +599,7 @@ __all__ = [
     "FieldError",
     "RegisterError",
     "VersionInfo",
+    "claim_revision",
     "do_add_note",
     "do_amend_agreement",
     "do_create_agreement",

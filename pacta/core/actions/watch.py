@@ -14,12 +14,11 @@ import secrets
 from dataclasses import dataclass
 
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from pacta.core.actions.audit import audit, diff_fields
-from pacta.core.actions.register import ConflictError, RegisterError, do_waive_instance
+from pacta.core.actions.register import RegisterError, claim_revision, do_waive_instance
 from pacta.core.models import Absence, Action, CalendarToken, Commitment, Deviation
 from pacta.core.permissions import can_change
 from pacta.core.routing import Assignment, route
@@ -66,16 +65,6 @@ def can_manage_absences(user, of_user) -> bool:
 def _context(commitment: Commitment) -> dict:
     agreement = commitment.agreement
     return {"agreement": agreement, "party": agreement.party}
-
-
-def _claim(action: Action, expected_revision: int | None) -> None:
-    """Bump the revision, or raise ConflictError when somebody else saved since it was read."""
-    rows = Action.objects.filter(pk=action.pk)
-    if expected_revision is not None:
-        rows = rows.filter(revision=expected_revision)
-    if rows.update(revision=F("revision") + 1) != 1:
-        raise ConflictError(action)
-    action.revision = Action.objects.values_list("revision", flat=True).get(pk=action.pk)
 
 
 def default_title(commitment: Commitment, instance_key: str) -> str:
@@ -172,7 +161,7 @@ def do_update_action(action: Action, *, acting_user, expected_revision: int | No
         commitment=action.commitment_id, instance_key=action.instance_key, status__in=Action.OPEN_STATUSES
     ).exclude(instance_key="").exists():
         raise RegisterError({"status": [_("Another action is open for this instance.")]})
-    _claim(action, expected_revision)
+    claim_revision(Action, action, expected_revision)
     changes = diff_fields(action, fields)
     for name, value in fields.items():
         setattr(action, name, value)
@@ -215,7 +204,7 @@ def do_resolve_action(
         errors["waiver"] = [_("Only an action on one instance can waive it.")]
     if errors:
         raise RegisterError(errors)
-    _claim(action, expected_revision)
+    claim_revision(Action, action, expected_revision)
     now = clock.now()
     if waiver is not None:
         action.waiver = do_waive_instance(
