@@ -296,7 +296,7 @@ def _next_check(periods: list[_Period], spec: Spec, as_of: dt.datetime, today: d
 
 
 def _judge(period: _Period, spec: Spec, today: dt.date, figures: Figures) -> InstanceResult:
-    row, p = period.row, period.params
+    row = period.row
     owed = round_money(period.rebate, spec.currency)
     inst = InstanceResult(key=row.key, status=InstanceStatus.OPEN, due=period.due)
     inst.data = _data(period)
