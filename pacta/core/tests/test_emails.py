@@ -3,11 +3,13 @@
 import datetime as dt
 
 import time_machine
+from django.utils import translation
 
 from pacta.core.models import Deviation, OutboundMail
 from pacta.core.outbox import failed_mail, mail_problems, retrying_mail, send_queued_mail
 from pacta.core.tests.watch_world import at, parts, penalty, smtp, world  # noqa: F401
 from pacta.core.watch import process_deviations
+from pacta.front.labels import status_word
 
 NOW = at("2025-03-10T12:00:00+01:00")
 
@@ -30,7 +32,10 @@ def test_an_alert_arrives_in_the_recipients_language_with_text_and_html_and_a_li
     (message,) = smtp.messages
     assert message["To"] == "olav@example.com"
     assert message["Content-Language"] == "de"
-    assert message["Subject"] == "broken: Call one hour before each delivery (10643)"
+    with translation.override("de"):
+        broken = status_word("broken")  # the status word of the pages, in German
+    assert broken != "broken"
+    assert message["Subject"] == f"{broken}: Call one hour before each delivery (10643)"
     assert message["Message-ID"] == f"<pacta.mail-{mail.pk}@pacta.example.com>"
     bodies = parts(message)
     assert set(bodies) == {"text/plain", "text/html"}
