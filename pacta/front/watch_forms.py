@@ -291,9 +291,13 @@ class OpenActionForm(Form):
     due_on = forms.DateField(label=_("due"), required=False, widget=date_widget(),
                              help_text=_("Empty: in a week."))
 
-    def __init__(self, *args, commitment, **kwargs):
+    def __init__(self, *args, commitment, linked: str = "", **kwargs):
+        """`linked`: the instance the link came from; the commitment's page may show instances
+        evaluated live that the watcher has not stored yet."""
         super().__init__(*args, **kwargs)
-        keys = commitment.instances.order_by("due", "key").values_list("key", flat=True)
+        keys = list(commitment.instances.order_by("due", "key").values_list("key", flat=True))
+        if linked and linked not in keys:
+            keys.insert(0, linked[:128])
         self.fields["instance_key"].choices = [("", _("the commitment as a whole")), *((k, k) for k in keys)]
 
 

@@ -279,14 +279,29 @@ def test_reopening_a_stale_page_is_refused(portfolio, as_user):
 
 
 def test_the_commitment_page_links_to_its_actions_and_to_opening_one(portfolio, as_user):
-    page = as_user("olav").get(portfolio.call_ahead.get_absolute_url()).text
-    ref, key = portfolio.call_ahead.agreement.reference, portfolio.call_ahead.key
+    volume = portfolio.volume
+    ref, key = volume.agreement.reference, volume.key
+    page = as_user("olav").get(volume.get_absolute_url()).text
     new = reverse("front:action_open", args=[ref, key])
     assert f'href="{new}"' in page
-    assert f'href="{new}?instance=10650"' in page  # an instance without an open action
-    assert f'href="{portfolio.actions["olav_overdue"].get_absolute_url()}"' in page  # 10643 has one
+    assert f'href="{portfolio.actions["olav_soon"].get_absolute_url()}"' in page  # 2025-Q1 has an open action
+    assert f'href="{new}?instance=2025-Q1"' not in page
     assert f"?commitment={ref}/{key}&amp;status=all" in page
-    assert f'href="{new}"' not in as_user("vera").get(portfolio.call_ahead.get_absolute_url()).text
+    assert f'href="{new}"' not in as_user("vera").get(volume.get_absolute_url()).text
+
+
+def test_an_instance_without_an_open_action_links_to_opening_one(portfolio, as_user):
+    review = portfolio.review  # its action was on the whole commitment, and it is done
+    page = as_user("nina").get(review.get_absolute_url()).text
+    assert f'href="{reverse("front:action_open", args=["BLAUS-2025", "review"])}?instance=2025-03-01"' in page
+
+
+def test_an_instance_linked_from_the_page_can_be_chosen_before_the_watcher_stored_it(portfolio, as_user):
+    url = reverse("front:action_open", args=["BLAUS-2025", "review"]) + "?instance=2025-06-30"
+    client = as_user("nina")
+    assert client.get(url).context["form"]["instance_key"].value() == "2025-06-30"
+    client.post(url, {"instance_key": "2025-06-30", "title": "Ask for the new price list"})
+    assert Action.objects.get(title="Ask for the new price list").instance_key == "2025-06-30"
 
 
 def test_an_action_is_opened_by_hand_on_an_instance(portfolio, as_user):

@@ -251,8 +251,9 @@ def action_open(request, reference, key):
     require_change(request, commitment)
     if commitment.removed_in_id is not None:
         raise Http404(_("This commitment was removed."))
-    form = OpenActionForm(request.POST or None, commitment=commitment,
-                          initial={"instance_key": request.GET.get("instance", "")})
+    linked = request.GET.get("instance", "")  # the form posts back to this URL, with it
+    form = OpenActionForm(request.POST or None, commitment=commitment, linked=linked,
+                          initial={"instance_key": linked})
     if request.method == "POST" and form.is_valid():
         c = form.cleaned_data
         opened = attempt(lambda: do_open_action(
