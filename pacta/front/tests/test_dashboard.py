@@ -163,9 +163,3 @@ def test_an_unknown_party_code_is_said_next_to_the_filter(portfolio, as_user):
     response = as_user("mona").get(reverse("front:dashboard"), {"party": "NOPE"})
     assert "No party has this code." in response.text
     assert response.context["figures"]["commitments"]["all"].count == 4  # the filter is ignored, not applied wrongly
-
-
-def test_an_empty_register_says_where_to_start(db, as_user):
-    text = as_user("mona").get(reverse("front:dashboard")).text
-    assert "The register is empty." in text
-    assert reverse("front:party_create") in text
