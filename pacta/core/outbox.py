@@ -38,6 +38,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from pacta.core import dashboard
+from pacta.core.intake import intakes_awaiting_decision, waiting_days
 from pacta.core.models import Action, Deviation, OutboundMail, WatchStatus
 from pacta.core.routing import absent_user_ids, is_available, recipient_for
 from pacta.lib import clock, emails
@@ -259,7 +260,13 @@ def digest_context(user, now: dt.datetime) -> dict:
         ctx[name] = [_instance_item(i) for i in figures[name]]
     for name in ("open_actions", "unassigned_actions"):
         ctx[name] = [_action_item(a, user, today) for a in figures[name]]
+    ctx["waiting_intakes"] = [_intake_item(i, now) for i in intakes_awaiting_decision(user, now)]
     return ctx
+
+
+def _intake_item(intake, now: dt.datetime) -> dict:
+    return {"title": intake.title, "party": intake.party.name if intake.party else intake.prospect_name,
+            "days": waiting_days(intake, now), "url": emails.site_url(reverse("engagement:intake", args=[intake.pk]))}
 
 
 def queue_digests(now: dt.datetime, *, wall_now: dt.datetime | None = None, any_day: bool = False,
