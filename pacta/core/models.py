@@ -1066,3 +1066,155 @@ class AuditReport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.top} @ {self.as_of:%Y-%m-%d}"
+
+
+# ---------------------------------------------------------------------------
+# Open to other systems: API tokens and their uses, webhook subscriptions and
+# their deliveries (pacta.api, pacta.core.webhooks, pacta.core.actions.api).
+
+
+class ApiScope(models.TextChoices):
+    """What an API token may do; it never may more than its user may."""
+
+    READ = "read", _("read everything")
+    EVENTS = "events", _("write events")
+    ADMIN = "admin", _("change parties, agreements, commitments and actions")
+
+
+class ApiToken(models.Model):
+    """The secret a program presents to the API (`Authorization: Bearer …`).
+
+    Only its SHA-256 is stored: the secret is shown once, when it is created.
+    The token acts as its user, within its scopes.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(_("name"), max_length=100, help_text=_("What uses it, e.g. the ERP's nightly export."))
+    token_hash = models.CharField(max_length=64, unique=True)
+    hint = models.CharField(_("ends with"), max_length=8, help_text=_("The last characters, to tell tokens apart."))
+    scopes = models.JSONField(_("scopes"), default=list)
+    rate_limit = models.PositiveIntegerField(
+        _("requests per minute"), null=True, blank=True, help_text=_("Empty: the installation's default.")
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} …{self.hint}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None
+
+
+class ApiTokenUse(models.Model):
+    """One request made with a token: the use log, and what the rate limit counts."""
+
+    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="uses", verbose_name=_("token"))
+    at = models.DateTimeField(_("when"))
+    method = models.CharField(_("method"), max_length=8)
+    path = models.CharField(_("path"), max_length=300)
+    ip = models.GenericIPAddressField(_("address"), null=True, blank=True)
+    # Empty when the request was let through; else why it was refused.
+    refused = models.CharField(_("refused"), max_length=16, blank=True)
+
+    class Meta:
+        verbose_name = _("API token use")
+        verbose_name_plural = _("API token uses")
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["token", "at"], name="api_token_use_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M:%S} {self.method} {self.path}"
+
+
+class WebhookSubscription(models.Model):
+    """A URL told about deviations and action changes, with a body signed by its secret.
+
+    The cursors are the last deviation and audit entry already looked at
+    (pacta.core.webhooks): a new subscription hears only of what happens after it.
+    """
+
+    name = models.CharField(_("name"), max_length=100)
+    url = models.URLField(_("URL"), max_length=500)
+    # Kept readable: every delivery is signed with it (HMAC-SHA256).
+    secret = models.CharField(_("secret"), max_length=128)
+    on_deviations = models.BooleanField(_("deviations"), default=True)
+    on_actions = models.BooleanField(_("action changes"), default=True)
+    is_active = models.BooleanField(_("active"), default=True)
+    deviation_cursor = models.BigIntegerField(default=0, editable=False)
+    audit_cursor = models.BigIntegerField(default=0, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("webhook")
+        verbose_name_plural = _("webhooks")
+        ordering = ["name", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WebhookDelivery(models.Model):
+    """One message to a subscription: composed once, posted until its URL answers 2xx, retried with backoff."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("queued")
+        SENDING = "sending", _("sending")
+        DELIVERED = "delivered", _("delivered")
+        FAILED = "failed", _("failed")
+
+    subscription = models.ForeignKey(
+        WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries", verbose_name=_("webhook")
+    )
+    topic = models.CharField(_("topic"), max_length=32)
+    deviation = models.ForeignKey(
+        Deviation, null=True, blank=True, on_delete=models.SET_NULL, related_name="webhook_deliveries"
+    )
+    audit_entry = models.ForeignKey(
+        AuditEntry, null=True, blank=True, on_delete=models.SET_NULL, related_name="webhook_deliveries"
+    )
+    body = models.TextField()
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True)
+    last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    # Every attempt: {"at", "status" (HTTP status or null), "error", "ms"}.
+    log = models.JSONField(_("attempts"), default=list, blank=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["subscription", "deviation"], condition=models.Q(deviation__isnull=False),
+                                    name="uniq_webhook_deviation"),
+            models.UniqueConstraint(fields=["subscription", "audit_entry"],
+                                    condition=models.Q(audit_entry__isnull=False), name="uniq_webhook_audit_entry"),
+        ]
+        indexes = [
+            models.Index(fields=["status", "next_attempt_at"], name="webhook_due_idx"),
+            models.Index(fields=["subscription", "created_at"], name="webhook_log_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subscription} {self.topic} #{self.pk}"
