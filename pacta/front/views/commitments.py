@@ -1,7 +1,9 @@
 """Commitments: the list across agreements, the type choice, the generated
-forms, the commitment page with its instances, waivers and removal."""
+forms, the commitment page (its verdict evaluated live, a chart, the instances), waivers and removal."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -24,7 +26,11 @@ from pacta.core.routing import responsible_for
 from pacta.front.filters import CommitmentFilter, current_title, type_choices
 from pacta.front.forms import AmendmentForm, CommitmentForm, OperationsForm, RevisionForm, WaiverForm
 from pacta.front.listing import Column
+from pacta.front.labels import status_word
+from pacta.front.charts import CUMULATIVE_TYPES, Chart, commitment_chart
 from pacta.front.params_forms import describe_params, params_form
+from pacta.front.verdict import Verdict, as_of_moment, instance_table, verdict_of
+from pacta.lib import clock
 
 from pacta.core.actions.register import needs_amendment
 from .common import (
@@ -84,18 +90,37 @@ def commitment_list(request):
 
 @login_required
 def commitment_detail(request, reference, key):
+    """The commitment's terms and its verdict, evaluated live as of the domain
+    clock or `?as_of=YYYY-MM-DD` (the end of that day in the agreement's time
+    zone), in the reader's language; `?period=` picks the period to chart,
+    `?instances=all` (with `page`) lists every instance."""
     commitment = get_commitment(reference, key)
     agreement = commitment.agreement
     terms = commitment.terms.select_related("version").order_by("version__number")
     waivers = {w.instance_key: w for w in commitment.waivers.select_related("recorded_by")}
     can_edit = can_change(request.user, commitment)
+    as_of_day, as_of_error = _as_of_day(request.GET.get("as_of", ""))
+    verdict = verdict_of(commitment, as_of_moment(as_of_day, agreement) if as_of_day else clock.now())
+    table = instance_table(verdict.instances, show_all=request.GET.get("instances") == "all",
+                           page=request.GET.get("page"))
+    chart, periods = _chart(request, verdict, agreement.currency)
     return render(request, "front/commitment_detail.html", {
         "commitment": commitment,
         "agreement": agreement,
         "party": agreement.party,
         "type": REGISTRY.get(commitment.type),
         "terms": [{"terms": t, "params": describe_params(commitment.type, t.params)} for t in terms],
-        "instances": commitment.instances.all(),
+        "verdict": verdict,
+        "state": "removed" if commitment.removed_in_id else verdict.status,
+        "as_of_day": as_of_day,
+        "as_of_value": request.GET.get("as_of", "") if as_of_error else (as_of_day.isoformat() if as_of_day else ""),
+        "as_of_error": as_of_error,
+        "instances": table.rows,
+        "table": table,
+        "show_all_url": _query(request, instances="all", page=None),
+        "page_urls": _page_urls(request, table),
+        "chart": chart,
+        "chart_periods": periods,
         "waivers": waivers.values(),
         "waived_keys": set(waivers),
         "waivable": WAIVABLE,
@@ -103,6 +128,57 @@ def commitment_detail(request, reference, key):
         "can_waive": can_edit and commitment.removed_in_id is None,
         "trail": trail(object_type="commitment", object_id=str(commitment.pk)),
     })
+
+
+def _as_of_day(text: str) -> tuple[dt.date | None, str]:
+    """The day of `?as_of=` and an error message for a value that is not an ISO date."""
+    if not text.strip():
+        return None, ""
+    try:
+        return dt.date.fromisoformat(text.strip()), ""
+    except ValueError:
+        return None, _("Enter a date such as 2025-03-01.")
+
+
+def _chart(request, verdict: Verdict, currency: str) -> tuple[Chart | None, list[dict]]:
+    """The chart of a live verdict and, for a commitment of several periods, the
+    periods to choose from (`?period=`; default the latest)."""
+    result = verdict.result
+    if result is None:
+        return None, []
+    if result.type not in CUMULATIVE_TYPES or not result.instances:
+        return commitment_chart(result, currency), []
+    latest = result.instances[-1]
+    chosen = verdict.instance(request.GET.get("period", "")) or latest
+    series = None if chosen is latest else (verdict.series_of(chosen) or {})
+    chart = commitment_chart(result, currency, instance=chosen, series=series)
+    if len(result.instances) < 2:
+        return chart, []
+    periods = []
+    for inst in result.instances:
+        state = "at_risk" if inst.health == "at_risk" else str(inst.status)
+        periods.append({"key": inst.key, "status": state, "word": status_word(state), "current": inst is chosen,
+                        "url": _query(request, period=inst.key) + "#chart"})
+    return chart, periods
+
+
+def _page_urls(request, table) -> dict[str, str]:
+    """The previous and next pages of "show all" instances, keeping the rest of the query."""
+    page = table.page
+    if page is None:
+        return {}
+    return {"previous": _query(request, page=page.previous_page_number()) if page.has_previous() else "",
+            "next": _query(request, page=page.next_page_number()) if page.has_next() else ""}
+
+
+def _query(request, **changes) -> str:
+    """This page's query string with `changes` (None removes a parameter)."""
+    query = request.GET.copy()
+    for name, value in changes.items():
+        query.pop(name, None)
+        if value is not None:
+            query[name] = value
+    return "?" + query.urlencode()
 
 
 @login_required
