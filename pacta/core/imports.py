@@ -164,6 +164,82 @@ def read_events(
     return frame if with_lines else frame.drop("line")
 
 
+def read_event_records(
+    records: list[dict],
+    *,
+    source_name: str = "request",
+    event_source: str = "api",
+    known_parties: set[str] | None = None,
+    with_lines: bool = False,
+) -> pl.DataFrame:
+    """Read events given as JSON objects (the API's batches) into a frame of
+    exactly `EVENT_SCHEMA`, through the same column-wise parsing and checks as
+    `read_events`: a file and a batch with the same facts never disagree.
+
+    Each record has the canonical columns as keys (COMMITMENTS.md section 2);
+    values are text, numbers, booleans or null. An unknown key, a list or an
+    object as a value, an empty record, or a record that is not an object is
+    an error. Problems are located as `source_name:ROW: field: what is wrong`,
+    ROW being the record's index in `records` (from 0); `with_lines` adds that
+    index as a `line` column. Raises `ImportErrors` with every problem at once.
+    """
+    rows = [r if isinstance(r, dict) else {} for r in records]
+    issues = _record_issues(records, rows, source_name)
+    raw = _records_frame(rows, source_name, issues)
+    # An empty record would be skipped like a blank line of a file; in a batch it is a mistake.
+    blank = raw.filter(pl.all_horizontal(pl.exclude(_LINE).fill_null("").str.strip_chars() == ""))[_LINE]
+    issues += [ImportIssue(source_name, line, "", _("An empty event: give at least id, kind, party and at."))
+               for line in blank.to_list() if isinstance(records[line], dict)]
+    frame, more = _events_from_raw(raw, list(CANONICAL_COLUMNS), source_name, {}, EventOptions(), known_parties,
+                                   event_source)
+    issues += more
+    if issues:
+        raise ImportErrors(issues)
+    return frame if with_lines else frame.drop("line")
+
+
+_RECORD_SCHEMA = {f"c{i}": pl.Utf8 for i in range(len(CANONICAL_COLUMNS))}
+_SINGLE_VALUES = (str, int, float, Decimal, bool, type(None))
+
+
+def _records_frame(rows: list[dict], source_name: str, issues: list[ImportIssue]) -> pl.DataFrame:
+    """The records as text columns c0..cN (a file's cells) and their index as the line.
+
+    polars turns numbers and booleans into the text a file would hold (3, 0.1,
+    true) without a Python loop; a list or an object as a value stops it, and
+    is then reported and read as nothing.
+    """
+    renamed = [{f"c{i}": row.get(name) for i, name in enumerate(CANONICAL_COLUMNS)} for row in rows]
+    try:
+        raw = pl.from_dicts(renamed, schema=_RECORD_SCHEMA, strict=False)
+    except (pl.exceptions.ComputeError, pl.exceptions.SchemaError, TypeError, ValueError):
+        for index, row in enumerate(renamed):
+            for key, value in row.items():
+                if not isinstance(value, _SINGLE_VALUES):
+                    name = CANONICAL_COLUMNS[int(key[1:])]
+                    issues.append(ImportIssue(source_name, index, name,
+                                              _("Enter a single value: text, a number, true or false.")))
+                    row[key] = None
+        raw = pl.from_dicts(renamed, schema=_RECORD_SCHEMA, strict=False)
+    return raw.with_row_index(_LINE).with_columns(pl.col(_LINE).cast(pl.Int64))
+
+
+def _record_issues(records: list, rows: list[dict], source_name: str) -> list[ImportIssue]:
+    """Records that are not objects, and keys that are not canonical columns."""
+    issues = [ImportIssue(source_name, index, "", _("Enter an event as an object of fields."))
+              for index, record in enumerate(records) if not isinstance(record, dict)]
+    keys: set = set()
+    for row in rows:
+        keys.update(row)
+    if keys <= set(CANONICAL_COLUMNS):
+        return issues
+    for index, row in enumerate(rows):
+        issues += [ImportIssue(source_name, index, str(key), _("Unknown field; expected the fields %(names)s.")
+                               % {"names": ", ".join(CANONICAL_COLUMNS)})
+                   for key in row if key not in CANONICAL_COLUMNS]
+    return issues
+
+
 def _split_mapping(mapping: dict[str, Any] | None) -> tuple[dict[str, str], EventOptions]:
     if not mapping:
         return {}, EventOptions()
@@ -505,11 +581,21 @@ def _amount_expr() -> pl.Expr:
     """amount, or quantity x unit_price x (1 - discount) when it is empty;
     computed at 18 decimals and rounded once to the frame's 6."""
     wide = pl.Decimal(38, 18)
+    quantity, price = pl.col("p_quantity"), pl.col("p_unit_price")
+    share = pl.lit(1) - pl.col("p_discount").fill_null(0)
+    # 38 digits with 18 decimals hold 20 before the point: a factor or product
+    # beyond that cannot be computed exactly (polars would raise). It is far
+    # beyond any amount, so it reads as the limit and is reported as too large.
+    floats = [e.cast(pl.Float64).abs() for e in (quantity, price, share)]
+    fits = pl.all_horizontal(
+        (e < 1e19).fill_null(True) for e in (*floats, floats[0] * floats[1], floats[0] * floats[1] * floats[2])
+    )
     computed = (
-        pl.col("p_quantity").cast(wide) * pl.col("p_unit_price").cast(wide)
-        * (pl.lit(1).cast(wide) - pl.col("p_discount").fill_null(0).cast(wide))
+        pl.when(fits).then(quantity).cast(wide) * pl.when(fits).then(price).cast(wide)
+        * pl.when(fits).then(share).cast(wide)
     ).cast(DECIMAL)
-    return pl.coalesce(pl.col("p_amount"), computed)
+    too_large = pl.when(~fits).then(pl.lit(NUMBER_LIMIT).cast(DECIMAL))
+    return pl.coalesce(pl.col("p_amount"), computed, too_large)
 
 
 # Each check: (flag column, field, message template). Templates take
