@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from pacta.core.models import Action, Deviation, Instance, OutboundMail, WatchStatus
+from pacta.core.models import Action, Deviation, Instance, OutboundMail, Party, WatchStatus
 from pacta.core.outbox import failed_mail, retrying_mail
 from pacta.core.routing import actions_for, responsible_q
 from pacta.lib import clock
@@ -86,8 +86,6 @@ class DashboardFilter(ScopeFilter):
 
     def scope(self) -> dict:
         """The keyword arguments of `dashboard_figures`: owner (a user), party (a Party), type."""
-        from pacta.core.models import Party
-
         v = self.values()
         party = Party.objects.filter(code__iexact=(v.get("party") or "").strip()).first() if v.get("party") else None
         if v.get("party") and party is None:
