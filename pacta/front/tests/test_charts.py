@@ -1,0 +1,181 @@
+"""The charts: pure functions from figures to SVG, checked as parsed XML.
+
+Geometry of every chart (pacta.front.charts): a 640 x 260 view box, the plot
+from x = 64 to 548 (484 wide) and from y = 22 to 224 (202 high). A value v on
+a y axis that runs to `top` sits at y = 22 + 202 * (1 - v / top).
+"""
+
+import datetime as dt
+import xml.etree.ElementTree as ET
+from decimal import Decimal
+from types import SimpleNamespace
+
+from django.utils import translation
+
+from pacta.core.commitments.base import InstanceResult, InstanceStatus, Result
+from pacta.front.charts import Level, Period, Rate, commitment_chart, cumulative_chart, rate_chart
+
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def parse(chart) -> ET.Element:
+    return ET.fromstring(str(chart.svg))
+
+
+def first(root: ET.Element, tag: str, css: str) -> ET.Element:
+    return next(e for e in root.iter(SVG + tag) if css in e.get("class", "").split())
+
+
+def numbers(element: ET.Element, *names: str) -> tuple[float, ...]:
+    return tuple(float(element.get(n)) for n in names)
+
+
+def units(value) -> str:
+    return f"{value} units"
+
+
+def half_way_period(**changes) -> Period:
+    """January 1-10, 2025: 40 units on the 3rd, half the period gone, 80 units forecast, a minimum of 100."""
+    figures = dict(
+        title="Period 2025-01", start=dt.date(2025, 1, 1), end=dt.date(2025, 1, 10),
+        days=[dt.date(2025, 1, 3)], totals=[Decimal(40)], elapsed=Decimal("0.5"), total=Decimal(40),
+        forecast=Decimal(80), levels=[Level(Decimal(100), "minimum 100 units")], outlook="at_risk", fmt=units,
+        unit="units",
+    )
+    figures.update(changes)
+    return Period(**figures)
+
+
+def test_the_forecast_runs_dashed_from_today_to_the_forecast_at_the_periods_end():
+    root = parse(cumulative_chart(half_way_period()))
+    # The highest figure is the minimum, 100: steps of 25 (100 / 4), axis top 100.
+    # Today, half-way: x = 64 + 484 * 0.5 = 306; the total 40 at y = 22 + 202 * 0.6 = 143.2;
+    # the forecast 80 at the plot's right end, x = 548, y = 22 + 202 * 0.2 = 62.4.
+    forecast = first(root, "line", "chart-forecast")
+    assert numbers(forecast, "x1", "y1", "x2", "y2") == (306.0, 143.2, 548.0, 62.4)
+    assert "chart-at_risk" in forecast.get("class")
+    assert [t.text for t in root.iter(SVG + "text") if "chart-value" in t.get("class")] == ["80 units"]
+
+
+def test_the_running_total_climbs_on_the_days_with_events_and_stops_today():
+    root = parse(cumulative_chart(half_way_period()))
+    # 3 January is 2 of 10 days in: x = 64 + 484 * 2 / 10 = 160.8; zero sits on the axis, y = 224.
+    assert first(root, "polyline", "chart-total").get("points") == (
+        "64.0,224.0 160.8,224.0 160.8,143.2 306.0,143.2")
+
+
+def test_a_level_is_a_line_across_the_plot_with_its_label():
+    root = parse(cumulative_chart(half_way_period()))
+    minimum = first(root, "line", "chart-level")
+    assert numbers(minimum, "x1", "y1", "x2", "y2") == (64.0, 22.0, 548.0, 22.0)  # 100 is the top
+    assert "minimum 100 units" in [t.text for t in root.iter(SVG + "text")]
+
+
+def test_a_forecast_far_above_everything_leaves_the_plot_at_the_top():
+    chart = cumulative_chart(half_way_period(
+        elapsed=Decimal("0.1"), total=Decimal(10), totals=[Decimal(10)], forecast=Decimal(100),
+        levels=[Level(Decimal(20), "minimum 20 units")]))
+    root = parse(chart)
+    # The axis stops at twice the known figures (2 x 20 = 40; steps of 10). Today x = 64 + 48.4 = 112.4,
+    # the total 10 at y = 22 + 202 * 0.75 = 173.5; 100 would be at 22 + 202 * (1 - 2.5) = -281.
+    # The line leaves at y = 22 after (173.5 - 22) / (173.5 + 281) = 1/3 of its way: x = 112.4 + 435.6 / 3.
+    forecast = first(root, "line", "chart-forecast")
+    assert numbers(forecast, "x1", "y1", "x2", "y2") == (112.4, 173.5, 257.6, 22.0)
+    assert "↑ 100 units" in [t.text for t in root.iter(SVG + "text")]
+
+
+def test_an_ended_period_has_no_forecast_and_names_its_total():
+    chart = cumulative_chart(half_way_period(elapsed=Decimal(1), forecast=Decimal(40), outlook="broken"))
+    root = parse(chart)
+    assert not [e for e in root.iter(SVG + "line") if "chart-forecast" in e.get("class", "")]
+    assert not [e for e in root.iter(SVG + "line") if "chart-now" in e.get("class", "")]
+    assert root.find(SVG + "desc").text == "Period 2025-01 ended at 40 units. minimum 100 units."
+
+
+def test_the_image_is_described_with_its_key_numbers():
+    chart = cumulative_chart(half_way_period(note="The 3% tier needs 60 units more."))
+    root = parse(chart)
+    assert root.get("role") == "img"
+    assert root.find(SVG + "title").text == "Period 2025-01"
+    assert root.find(SVG + "desc").text == (
+        "40 units so far; at this pace 80 units by Jan. 10, 2025. minimum 100 units. The 3% tier needs 60 units more.")
+    assert chart.headers == ["Day", "Running total"]
+    assert chart.rows == [["Jan. 3, 2025", "40 units"]]
+
+
+def test_text_is_escaped():
+    chart = cumulative_chart(half_way_period(title="<Q1> & co", levels=[Level(Decimal(5), 'a "<b>"')]))
+    root = parse(chart)
+    assert root.find(SVG + "title").text == "<Q1> & co"
+    assert 'a "<b>"' in [t.text for t in root.iter(SVG + "text")]
+
+
+def test_ticks_are_written_in_the_readers_language():
+    period = half_way_period(start=dt.date(2025, 1, 1), end=dt.date(2025, 6, 30), days=[], totals=[],
+                             total=Decimal(0), forecast=Decimal(0), levels=[Level(Decimal(20000), "minimum")], unit="")
+    with translation.override("nl"):
+        texts = [t.text for t in parse(cumulative_chart(period)).iter(SVG + "text") if t.get("class") == "chart-tick"]
+    # Steps of 5.000 up to 20.000 (Dutch groups thousands with a point); the months' first days by Dutch names.
+    assert ["0", "5.000", "10.000", "15.000", "20.000"] == [t for t in texts if t and t[0].isdigit()]
+    assert ["Jan", "Feb", "Mrt", "Apr", "Mei", "Jun"] == [t for t in texts if t and t[0].isalpha()]
+
+
+def quarters() -> list[Rate]:
+    return [Rate("2025-Q1", Decimal(100), 4, 4, Decimal(95)), Rate("2025-Q2", Decimal(75), 4, 3, Decimal(95)),
+            Rate("2025-Q3", None, 0, 0, Decimal(95))]
+
+
+def test_a_rate_is_a_bar_as_high_as_its_share_coloured_against_the_target():
+    root = parse(rate_chart("Orders on time", quarters()))
+    bars = [e for e in root.iter(SVG + "rect") if "chart-bar" in e.get("class")]
+    assert [b.get("class") for b in bars] == ["chart-bar chart-kept", "chart-bar chart-broken"]
+    # Three bands of 484 / 3 = 161.33; the second's middle at 64 + 1.5 * 161.33 = 306, its bar 62% = 100.0 wide.
+    # 75% of the axis to 100%: y = 22 + 202 * 0.25 = 72.5, down to the axis at 224: 151.5 high.
+    assert numbers(bars[1], "x", "y", "width", "height") == (256.0, 72.5, 100.0, 151.5)
+    target = first(root, "line", "chart-target")
+    assert numbers(target, "y1", "y2") == (32.1, 32.1)  # 95%: 22 + 202 * 0.05
+
+
+def test_a_period_without_judged_instances_has_no_bar_and_the_words_name_the_misses():
+    chart = rate_chart("Orders on time", quarters())
+    root = parse(chart)
+    assert root.find(SVG + "desc").text == (
+        "2025-Q1: 100% on time (4 of 4); 2025-Q2: 75% on time (3 of 4); below the target: 2025-Q2.")
+    assert chart.rows[2] == ["2025-Q3", "0", "0", "–", "95%"]
+
+
+def test_months_between_judged_ones_keep_their_place_on_the_axis():
+    periods = [{"period": "2025-01", "start": dt.date(2025, 1, 1), "judged": 2, "on_time": 1, "open": 0,
+                "rate": Decimal(50), "target": None},
+               {"period": "2025-03", "start": dt.date(2025, 3, 1), "judged": 1, "on_time": 1, "open": 0,
+                "rate": Decimal(100), "target": None}]
+    result = Result("A", "P", "on-time", "on_time_delivery", "broken", {}, [], [], "", data={"periods": periods})
+    chart = commitment_chart(result, "EUR")
+    assert [row[0] for row in chart.rows] == ["January 2025", "February 2025", "March 2025"]
+    assert [row[3] for row in chart.rows] == ["50%", "–", "100%"]
+    # Without a target every late order is a breach: January's bar is red, March's green.
+    bars = [e.get("class") for e in parse(chart).iter(SVG + "rect")]
+    assert bars == ["chart-bar chart-broken", "chart-bar chart-kept"]
+
+
+def test_a_rebate_period_draws_its_tiers_and_says_what_the_next_one_needs():
+    inst = InstanceResult("2025", InstanceStatus.OPEN, health="on_track", data={
+        "period": "2025", "start": dt.date(2025, 1, 1), "end": dt.date(2025, 12, 31), "measure": "amount",
+        "volume": Decimal(30000), "forecast": Decimal(60000), "elapsed": Decimal("0.5"),
+        "tiers": [{"from": Decimal(0), "rate": Decimal(0)}, {"from": Decimal(25000), "rate": Decimal(2)},
+                  {"from": Decimal(45000), "rate": Decimal(3)}],
+        "next_tier": {"from": Decimal(45000), "rate": Decimal(3)}, "missing": Decimal(15000)})
+    result = Result("A", "P", "rebate", "volume_rebate", "open", {}, [], [inst], "",
+                    data={"period": "2025", "series": {"days": ["2025-03-01"], "totals": [Decimal(30000)]}})
+    chart = commitment_chart(result, "EUR")
+    root = parse(chart)
+    levels = [e.get("class") for e in root.iter(SVG + "line") if "chart-level" in e.get("class", "")]
+    assert levels == ["chart-level chart-tier", "chart-level chart-next"]  # the 0% tier is no line
+    assert root.find(SVG + "desc").text.endswith("The 3% tier needs €15,000.00 more.")
+    assert "3% from €45,000.00" in [t.text for t in root.iter(SVG + "text")]
+
+
+def test_types_without_a_picture_get_no_chart():
+    result = Result("A", "P", "call", "notice_before_delivery", "kept", {}, [], [], "")
+    assert commitment_chart(result, "EUR") is None
+    assert commitment_chart(SimpleNamespace(type="on_time_delivery", data={"periods": []}), "EUR") is None
