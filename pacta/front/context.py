@@ -4,16 +4,20 @@ from django.utils.translation import gettext_lazy as _
 
 from pacta.lib import clock
 
-# The main navigation: (url name, label), in the order of a day's work: what needs
-# doing first, then the register, then its records.
+# The main navigation: (url name, label, the path prefix that marks it current
+# or None for the URL itself), in the order of a day's work: what needs doing
+# first, the register, talking with customers, reviews, then the records.
 NAV = [
-    ("front:dashboard", _("Dashboard")),
-    ("front:actions", _("Actions")),
-    ("front:parties", _("Parties")),
-    ("front:agreements", _("Agreements")),
-    ("front:commitments", _("Commitments")),
-    ("front:import", _("Import")),
-    ("front:audit", _("Audit log")),
+    ("front:dashboard", _("Dashboard"), None),
+    ("front:actions", _("Actions"), None),
+    ("front:parties", _("Parties"), None),
+    ("front:agreements", _("Agreements"), None),
+    ("front:commitments", _("Commitments"), None),
+    ("engagement:intakes", _("Intakes"), None),
+    ("engagement:updates", _("Status updates"), None),
+    ("review:coverage", _("Reviews"), "/review/"),
+    ("front:import", _("Import"), None),
+    ("front:audit", _("Audit log"), None),
 ]
 
 
@@ -23,8 +27,8 @@ def pacta(request):
     nav = []
     if getattr(request, "user", None) is not None and request.user.is_authenticated:
         path = request.path
-        for name, label in NAV:
+        for name, label, prefix in NAV:
             url = reverse(name)
-            active = path == url if url == "/" else path.startswith(url)
+            active = path == url if url == "/" else path.startswith(prefix or url)
             nav.append({"url": url, "label": label, "active": active})
     return {"PACTA_DEMO": settings.DEMO, "NAV": nav, "AS_OF": clock.now() if clock.is_overridden() else None}

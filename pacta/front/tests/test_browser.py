@@ -176,7 +176,7 @@ def test_the_keyboard_reaches_the_skip_link_first_then_the_search_box(page):
     sign_in(page)
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip"
-    for _ in range(12):  # brand, the main navigation, then the search box
+    for _ in range(16):  # brand, the main navigation, then the search box
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.id") == "q":
             break

@@ -13,21 +13,6 @@ def test_the_dashboard_counts_and_links_to_the_lists(world, as_user):
     assert ("draft", "draft", 1) in [(c, str(label), n) for c, label, n in response.context["agreement_counts"]]
     assert response.context["not_evaluated"] == 1
     assert reverse("front:agreements") + "?status=draft" in response.text
-    assert reverse("front:commitments") + "?status=broken&amp;evaluated=yes" in response.text
-
-
-def test_each_commitment_count_is_the_length_of_the_list_behind_it(world, as_user, users):
-    data = CommitmentData(key="pay", type="payment_term", title="Pay within 30 days", params={"days": 30})
-    do_save_commitment(world.agreement, data, acting_user=users["mona"], expected_revision=world.agreement.revision)
-    Commitment.objects.filter(key="call-ahead").update(status="broken", evaluated_at=timezone.now())
-    client = as_user("vera")
-    response = client.get(reverse("front:dashboard"))
-    not_evaluated = client.get(reverse("front:commitments"), {"evaluated": "no"}).context["listing"]
-    assert not_evaluated.paginator.count == response.context["not_evaluated"] == 1
-    for code, _label, n in response.context["commitment_counts"]:
-        listing = client.get(reverse("front:commitments"), {"status": code, "evaluated": "yes"}).context["listing"]
-        assert listing.paginator.count == n
-    assert [(c, n) for c, _label, n in response.context["commitment_counts"] if n] == [("broken", 1)]
 
 
 def test_an_empty_register_says_where_to_start(db, as_user):
