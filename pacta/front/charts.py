@@ -40,6 +40,7 @@ from pacta.lib.periods import period_label, periods_between
 WIDTH, HEIGHT = 640, 260
 LEFT, RIGHT, TOP, BOTTOM = 64, 92, 22, 36  # margins: y ticks left, end labels right, x ticks below
 PLOT_W, PLOT_H = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+HEADROOM = Decimal("1.08")  # the highest level's label stays inside the plot, under the top
 MAX_BARS = 24  # the latest periods (two years of months); the table lists the same ones
 LABELLED_BAND = 30  # narrower bars get their figure only when it is not 100%
 
@@ -108,7 +109,8 @@ def cumulative_chart(p: Period) -> Chart:
     known = max([p.total, *(lv.value for lv in p.levels), *p.totals])
     # A forecast made early in a period can be far off the known figures: past twice
     # their height it leaves the plot at the top instead of flattening everything.
-    scale = _Scale(max(known, min(p.forecast or 0, 2 * known)) if known > 0 else (p.forecast or 0))
+    highest = max(known, min(p.forecast or 0, 2 * known)) if known > 0 else (p.forecast or 0)
+    scale = _Scale(highest * HEADROOM)
     span = (p.end - p.start).days + 1
     ended = p.elapsed >= 1
 
@@ -224,7 +226,7 @@ def _forecast(p: Period, scale: _Scale, x_now: float) -> str:
 def _cumulative_words(p: Period, ended: bool) -> str:
     """The key numbers of a cumulative chart in one or two sentences."""
     if ended:
-        words = _("%(period)s ended at %(total)s.") % {"period": p.title, "total": p.fmt(p.total)}
+        words = _("Ended at %(total)s.") % {"total": p.fmt(p.total)}
     elif p.forecast is None:
         words = _("%(total)s so far.") % {"total": p.fmt(p.total)}
     else:
@@ -431,8 +433,10 @@ def _period(type_name: str, inst: InstanceResult, series: dict, currency: str) -
         if d.get("next_tier") and d["elapsed"] < 1:
             note = _("The %(rate)s tier needs %(missing)s more.") % {
                 "rate": _percent(d["next_tier"]["rate"]), "missing": fmt(d["missing"])}
+    titles = {"volume_commitment": _("Volume in %(period)s"), "conditional_price": _("Quantity in %(period)s"),
+              "volume_rebate": _("Turnover in %(period)s")}
     return Period(
-        title=_("Period %(period)s") % {"period": d["period"]}, start=d["start"], end=d["end"],
+        title=titles[type_name] % {"period": d["period"]}, start=d["start"], end=d["end"],
         days=[dt.date.fromisoformat(str(day)) for day in series.get("days", [])], totals=series.get("totals", []),
         elapsed=d["elapsed"], total=total, forecast=forecast, levels=levels, outlook=_outlook(inst),
         fmt=fmt, unit=currency if amount else _("units"), note=note,

@@ -2,7 +2,9 @@
 
 Geometry of every chart (pacta.front.charts): a 640 x 260 view box, the plot
 from x = 64 to 548 (484 wide) and from y = 22 to 224 (202 high). A value v on
-a y axis that runs to `top` sits at y = 22 + 202 * (1 - v / top).
+a y axis that runs to `top` sits at y = 22 + 202 * (1 - v / top). The axis
+runs to a round number at or above 1.08 times the highest figure, in steps of
+1, 2, 2.5 or 5 times a power of ten near a quarter of that.
 """
 
 import datetime as dt
@@ -48,11 +50,11 @@ def half_way_period(**changes) -> Period:
 
 def test_the_forecast_runs_dashed_from_today_to_the_forecast_at_the_periods_end():
     root = parse(cumulative_chart(half_way_period()))
-    # The highest figure is the minimum, 100: steps of 25 (100 / 4), axis top 100.
-    # Today, half-way: x = 64 + 484 * 0.5 = 306; the total 40 at y = 22 + 202 * 0.6 = 143.2;
-    # the forecast 80 at the plot's right end, x = 548, y = 22 + 202 * 0.2 = 62.4.
+    # The highest figure is the minimum, 100; 108 / 4 = 27 gives steps of 50 and an axis to 150.
+    # Today, half-way: x = 64 + 484 * 0.5 = 306; the total 40 at y = 22 + 202 * 110 / 150 = 170.1;
+    # the forecast 80 at the plot's right end, x = 548, y = 22 + 202 * 70 / 150 = 116.3.
     forecast = first(root, "line", "chart-forecast")
-    assert numbers(forecast, "x1", "y1", "x2", "y2") == (306.0, 143.2, 548.0, 62.4)
+    assert numbers(forecast, "x1", "y1", "x2", "y2") == (306.0, 170.1, 548.0, 116.3)
     assert "chart-at_risk" in forecast.get("class")
     assert [t.text for t in root.iter(SVG + "text") if "chart-value" in t.get("class")] == ["80 units"]
 
@@ -61,13 +63,14 @@ def test_the_running_total_climbs_on_the_days_with_events_and_stops_today():
     root = parse(cumulative_chart(half_way_period()))
     # 3 January is 2 of 10 days in: x = 64 + 484 * 2 / 10 = 160.8; zero sits on the axis, y = 224.
     assert first(root, "polyline", "chart-total").get("points") == (
-        "64.0,224.0 160.8,224.0 160.8,143.2 306.0,143.2")
+        "64.0,224.0 160.8,224.0 160.8,170.1 306.0,170.1")
 
 
 def test_a_level_is_a_line_across_the_plot_with_its_label():
     root = parse(cumulative_chart(half_way_period()))
     minimum = first(root, "line", "chart-level")
-    assert numbers(minimum, "x1", "y1", "x2", "y2") == (64.0, 22.0, 548.0, 22.0)  # 100 is the top
+    # 100 on the axis to 150: y = 22 + 202 * 50 / 150 = 89.3
+    assert numbers(minimum, "x1", "y1", "x2", "y2") == (64.0, 89.3, 548.0, 89.3)
     assert "minimum 100 units" in [t.text for t in root.iter(SVG + "text")]
 
 
@@ -76,11 +79,12 @@ def test_a_forecast_far_above_everything_leaves_the_plot_at_the_top():
         elapsed=Decimal("0.1"), total=Decimal(10), totals=[Decimal(10)], forecast=Decimal(100),
         levels=[Level(Decimal(20), "minimum 20 units")]))
     root = parse(chart)
-    # The axis stops at twice the known figures (2 x 20 = 40; steps of 10). Today x = 64 + 48.4 = 112.4,
-    # the total 10 at y = 22 + 202 * 0.75 = 173.5; 100 would be at 22 + 202 * (1 - 2.5) = -281.
-    # The line leaves at y = 22 after (173.5 - 22) / (173.5 + 281) = 1/3 of its way: x = 112.4 + 435.6 / 3.
+    # The scale takes twice the known figures (2 x 20 = 40) instead: 43.2 / 4 = 10.8, steps of 20, axis to 60.
+    # Today x = 64 + 484 * 0.1 = 112.4, the total 10 at y = 22 + 202 * 50 / 60 = 190.33; 100 would be at
+    # 22 + 202 * (1 - 100 / 60) = -112.67. The line leaves at y = 22 after (190.33 - 22) / (190.33 + 112.67)
+    # = 5/9 of its way: x = 112.4 + 435.6 * 5 / 9 = 354.4.
     forecast = first(root, "line", "chart-forecast")
-    assert numbers(forecast, "x1", "y1", "x2", "y2") == (112.4, 173.5, 257.6, 22.0)
+    assert numbers(forecast, "x1", "y1", "x2", "y2") == (112.4, 190.3, 354.4, 22.0)
     assert "↑ 100 units" in [t.text for t in root.iter(SVG + "text")]
 
 
@@ -89,7 +93,7 @@ def test_an_ended_period_has_no_forecast_and_names_its_total():
     root = parse(chart)
     assert not [e for e in root.iter(SVG + "line") if "chart-forecast" in e.get("class", "")]
     assert not [e for e in root.iter(SVG + "line") if "chart-now" in e.get("class", "")]
-    assert root.find(SVG + "desc").text == "Period 2025-01 ended at 40 units. minimum 100 units."
+    assert root.find(SVG + "desc").text == "Ended at 40 units. minimum 100 units."
 
 
 def test_the_image_is_described_with_its_key_numbers():
@@ -115,8 +119,9 @@ def test_ticks_are_written_in_the_readers_language():
                              total=Decimal(0), forecast=Decimal(0), levels=[Level(Decimal(20000), "minimum")], unit="")
     with translation.override("nl"):
         texts = [t.text for t in parse(cumulative_chart(period)).iter(SVG + "text") if t.get("class") == "chart-tick"]
-    # Steps of 5.000 up to 20.000 (Dutch groups thousands with a point); the months' first days by Dutch names.
-    assert ["0", "5.000", "10.000", "15.000", "20.000"] == [t for t in texts if t and t[0].isdigit()]
+    # 20,000 x 1.08 = 21,600: steps of 10,000 to 30,000, in Dutch with a point between the thousands;
+    # the months' first days by their Dutch names.
+    assert ["0", "10.000", "20.000", "30.000"] == [t for t in texts if t and t[0].isdigit()]
     assert ["Jan", "Feb", "Mrt", "Apr", "Mei", "Jun"] == [t for t in texts if t and t[0].isalpha()]
 
 

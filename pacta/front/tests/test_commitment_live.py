@@ -99,7 +99,7 @@ def test_the_chart_shows_the_latest_period_and_offers_the_others(volume, as_user
     response = as_user("vera").get(volume.url)
     text = response.text
     assert '<svg xmlns="http://www.w3.org/2000/svg" class="chart"' in text
-    assert "<title id=\"chart-title\">Period 2025-Q2</title>" in text
+    assert "<title id=\"chart-title\">Volume in 2025-Q2</title>" in text
     assert [p["key"] for p in response.context["chart_periods"]] == ["2025-Q1", "2025-Q2"]
     assert '?period=2025-Q1#chart' in text
 
@@ -107,7 +107,7 @@ def test_the_chart_shows_the_latest_period_and_offers_the_others(volume, as_user
 @time_machine.travel(APRIL, tick=False)
 def test_an_earlier_period_is_charted_with_its_own_running_total(volume, as_user):
     chart = as_user("vera").get(volume.url, {"period": "2025-Q1"}).context["chart"]
-    assert chart.caption == "Period 2025-Q1"
+    assert chart.caption == "Volume in 2025-Q1"
     assert chart.rows == [["Jan. 10, 2025", "60 units"]]  # replayed as of the end of 31 March
 
 
