@@ -253,7 +253,8 @@ def dashboard_figures(user=None, owner=None, party: Party | None = None, type: s
         "actions": {
             "open": _figure(open_actions(scope), "actions", {**params, "status": "open"}),
             "overdue": _figure(overdue_actions(scope, today), "actions", {**params, "status": "overdue"}),
-            "unassigned": _figure(unassigned, "actions", {**params, "owner": "none", "status": "open"}),
+            "unassigned": _figure(unassigned, "actions", {**params, "owner": "none", "status": "open",
+                                                          "answered_by": params["owner"]}),
             "due_soon": _figure(
                 open_actions(scope).filter(due_on__gte=today, due_on__lt=today + dt.timedelta(days=DUE_SOON_DAYS)),
                 "actions", {**params, "status": "open", "due_within": DUE_SOON_DAYS}),

@@ -37,10 +37,6 @@ def dashboard(request):
     filters = DashboardFilter(request.GET)
     scope = filters.scope()
     figures = dashboard_figures(user=request.user, **scope)
-    if scope["owner"] is not None:
-        # The unassigned actions counted for an owner are those on the commitments that person answers for;
-        # the figure's own parameters leave that out, so its list is narrowed here to the same rows.
-        figures["actions"]["unassigned"].params["answered_by"] = scope["owner"].get_username()
     return render_list(request, "front/dashboard.html", "front/partials/watch/dashboard_figures.html", {
         "filters": filters,
         "figures": figures,
