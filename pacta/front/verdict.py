@@ -62,7 +62,7 @@ class Verdict:
     next_check_at: dt.datetime | None = None
     as_of: dt.datetime | None = None
     evaluated_at: dt.datetime | None = None  # stored verdicts: when the watcher ran
-    instances: list[Any] = field(default_factory=list)  # Row (live) or Instance (stored), in the engine's order
+    instances: list[Any] = field(default_factory=list)  # InstanceResult (live) or Instance (stored), in order
     result: Result | None = None  # live only
     note: str = ""  # why the stored verdict is shown
     # Live only, for charting an earlier period: the specs and events the result came from.
@@ -119,7 +119,7 @@ def verdict_of(commitment: Commitment, as_of: dt.datetime) -> Verdict:
     return Verdict(
         live=True, status=result.status, explanation=result.explanation, counts=result.counts,
         money=[money_to_json(m) for m in result.money], next_check_at=result.next_check_at, as_of=as_of,
-        instances=[_row(i) for i in result.instances], result=result, _specs=specs, _events=events,
+        instances=list(result.instances), result=result, _specs=specs, _events=events,
     )
 
 
@@ -135,6 +135,7 @@ def stored_verdict(commitment: Commitment, note: str) -> Verdict:
 
 
 def _row(inst: InstanceResult) -> Row:
+    """A live instance as the table shows it: plain status words, money as the stored JSON items."""
     return Row(
         key=inst.key, status=str(inst.status), health=str(inst.health or ""), due=inst.due, done=inst.done,
         days_late=inst.days_late, money=[money_to_json(m) for m in inst.money], explanation=inst.explanation,
@@ -145,7 +146,7 @@ def _row(inst: InstanceResult) -> Row:
 class InstanceTable:
     """The rows of the instance table and how they were chosen."""
 
-    rows: list[Any]
+    rows: list[Any]  # Row or Instance
     total: int
     capped: bool = False  # only the first INSTANCE_CAP: those that need a look, then the latest
     page: Page | None = None  # "show all": one page of every instance
@@ -157,14 +158,19 @@ def instance_table(instances: list[Any], *, show_all: bool = False, page: str | 
     or with `show_all` every row, one page at a time."""
     total = len(instances)
     if total <= INSTANCE_CAP:
-        return InstanceTable(rows=instances, total=total)
+        return InstanceTable(rows=_rows(instances), total=total)
     if show_all:
         current = Paginator(instances, PAGE_SIZE).get_page(page)
-        return InstanceTable(rows=list(current), total=total, page=current)
+        return InstanceTable(rows=_rows(current), total=total, page=current)
     urgent = [i for i in instances if _needs_a_look(i)][-INSTANCE_CAP:]
     room = INSTANCE_CAP - len(urgent)
     rest = [i for i in instances if not _needs_a_look(i)][-room:] if room else []
-    return InstanceTable(rows=urgent + rest, total=total, capped=True)
+    return InstanceTable(rows=_rows(urgent + rest), total=total, capped=True)
+
+
+def _rows(instances) -> list[Any]:
+    """Only the rows shown are converted: a commitment can have tens of thousands of instances."""
+    return [_row(i) if isinstance(i, InstanceResult) else i for i in instances]
 
 
 def _needs_a_look(inst: Any) -> bool:
