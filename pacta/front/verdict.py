@@ -69,6 +69,11 @@ class Verdict:
     _specs: list = field(default_factory=list, repr=False)
     _events: Any = field(default=None, repr=False)
 
+    @property
+    def nonzero_counts(self) -> list[tuple[str, int]]:
+        """(status, count) of the statuses that occur."""
+        return [(code, n) for code, n in self.counts.items() if n]
+
     def instance(self, key: str) -> InstanceResult | None:
         """The live instance with this key (None when stored or unknown)."""
         if self.result is None:
