@@ -12,6 +12,8 @@ urlpatterns = [
     path("api/", include("pacta.api.urls")),
     path("calendar/", include("pacta.front.feed_urls")),
     path("review/", include("pacta.front.review_urls")),
+    path("", include("pacta.front.integration_urls")),
     path("", include("pacta.front.engagement_urls")),
+    path("import/", include("pacta.front.import_urls")),
     path("", include("pacta.front.urls")),
 ]
