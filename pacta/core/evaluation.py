@@ -33,7 +33,8 @@ from django.db.models import Min, Q, QuerySet
 from django.utils import timezone
 
 from pacta.core.commitments import REGISTRY, Spec, validate_params
-from pacta.core.commitments.base import EVENT_SCHEMA, Result, money_to_json
+from pacta.core.commitments._scope import paused_gc
+from pacta.core.commitments.base import EVENT_SCHEMA, UTC_DATETIME, InstanceResult, Result, money_to_json
 from pacta.core.models import (
     Agreement,
     AgreementVersion,
@@ -231,131 +232,153 @@ def events_frame(parties: Iterable[str] | None, as_of: dt.datetime | None) -> pl
 
 # ---------------------------------------------------------------------------
 # Storing the verdicts
-
-
-@lru_cache(maxsize=4096)
-def _day_bound(day: dt.date, tz: str, end: bool) -> tuple[dt.datetime, str]:
-    moment = end_of_day(day, tz) if end else start_of_day(day, tz)
-    return moment, _utc_text(moment)
-
-
-def _moment_and_text(value: dt.date | dt.datetime | None, tz: str, *, end: bool
-                     ) -> tuple[dt.datetime | None, str | None]:
-    """An instance's due or done as an aware moment and as SQLite's text. A
-    whole day is stored as its last moment (due) or its first (done)."""
-    if value is None:
-        return None, None
-    if isinstance(value, dt.datetime):
-        return value, _utc_text(value)
-    return _day_bound(value, tz, end)
-
+#
+# A batch's verdicts become one polars frame (a row per instance) that is
+# compared in polars with the stored rows, read once as text; only the rows
+# that differ are deleted and inserted, with plain SQL. No ORM object and no
+# Python dict per row: for half a million instances those cost more than the
+# evaluation itself.
 
 _INSTANCE_COLUMNS = ("commitment_id", "key", "status", "health", "due", "done", "days_late", "money", "explanation")
 _COMMITMENT_COLUMNS = ("status", "counts", "money", "explanation", "evaluated_at", "as_of", "next_check_at")
+_ROW_SCHEMA = {"commitment_id": pl.Int64, "key": pl.Utf8, "status": pl.Utf8, "health": pl.Utf8, "due": pl.Utf8,
+               "done": pl.Utf8, "days_late": pl.Int64, "money": pl.Utf8, "explanation": pl.Utf8}
+_STORED_SCHEMA = {"id": pl.Int64, **_ROW_SCHEMA}
+_MONEY_ITEMS = pl.List(pl.Struct({"kind": pl.Utf8, "amount": pl.Utf8, "currency": pl.Utf8, "payer": pl.Utf8,
+                                  "state": pl.Utf8}))
+_NO_MONEY = "[]"
 
 
-def _utc_text(value: dt.datetime) -> str:
-    """A moment as the text SQLite holds (what Django's adapter writes), without the adapter's per-call checks."""
-    return value.astimezone(dt.timezone.utc).replace(tzinfo=None).isoformat(" ")
+@lru_cache(maxsize=4096)
+def _day_bound(day: dt.date, tz: str, end: bool) -> dt.datetime:
+    return end_of_day(day, tz) if end else start_of_day(day, tz)
 
 
-def _canonical_moment(text: str | None) -> str | None:
-    # Stored text: SQLite "2025-03-06 22:59:59[.999999]", PostgreSQL "...[.999999]+00".
-    if text is None:
-        return None
-    text = text.replace("T", " ")[:26].split("+")[0]
-    return text if len(text) == 26 else text + ".000000"
+def _moment(value: dt.date | dt.datetime | None, tz: str, end: bool) -> dt.datetime | None:
+    """An instance's due or done as a moment: a whole day is stored as its last moment (due) or its first (done)."""
+    if value is None or isinstance(value, dt.datetime):
+        return value
+    return _day_bound(value, tz, end)
 
 
-def _canonical_money(text: str | None) -> list:
-    return [] if not text or text == "[]" else json.loads(text)
+def _utc_text(name: str) -> pl.Expr:
+    """A UTC moment column as the text Django's SQLite backend writes ("2025-03-06 22:59:59[.999999]"),
+    which is also PostgreSQL's text of a timestamptz in UTC without its "+00"."""
+    col = pl.col(name)
+    return (pl.when(col.dt.microsecond() == 0).then(col.dt.strftime("%Y-%m-%d %H:%M:%S"))
+            .otherwise(col.dt.strftime("%Y-%m-%d %H:%M:%S.%6f")).alias(name))
+
+
+def _money_text(money: list) -> str:
+    return json.dumps([money_to_json(m) for m in money]) if money else _NO_MONEY
+
+
+def _frame(rows: list[tuple], schema: dict[str, pl.DataType]) -> pl.DataFrame:
+    """Rows from a cursor as a frame, built column by column (row-wise construction is slower)."""
+    columns = list(zip(*rows, strict=True)) if rows else [()] * len(schema)
+    return pl.DataFrame({name: pl.Series(name, values, dtype=dtype)
+                         for (name, dtype), values in zip(schema.items(), columns, strict=True)})
 
 
 class _Verdicts:
-    """One batch's verdicts as rows for the database, and what changed against the stored rows."""
+    """One batch's verdicts: `rows`, the instance rows as a frame (`_ROW_SCHEMA`, and `row`, the
+    place of the instance in `instances`), and `commitments`, the rows of the commitments' cache."""
 
     def __init__(self, pairs: list[tuple[Commitment, Spec, Result]], as_of: dt.datetime, now: dt.datetime,
                  errors: list[str]):
-        ops = connection.ops
-        # SQLite keeps moments as text, PostgreSQL takes the datetime itself.
-        self.text_moments = connection.vendor == "sqlite"
-        self.json = lambda value: ops.adapt_json_value(value, None)
-        self.no_money = self.json([])
-        self.instances: dict[tuple[int, str], tuple[tuple, tuple]] = {}  # (commitment, key) -> (row, signature)
+        self.text_moments = connection.vendor == "sqlite"  # SQLite keeps moments as text
+        self.instances: list[InstanceResult] = []
+        columns: dict[str, list] = {name: [] for name in _ROW_SCHEMA}
         for commitment, spec, result in pairs:
-            for inst in result.instances:
-                if (commitment.pk, inst.key) in self.instances:
-                    errors.append(f"{commitment}: instance {inst.key} given twice; kept the first")
-                    continue
-                self.instances[commitment.pk, inst.key] = self._instance(commitment.pk, spec.timezone, inst)
+            found, tz = result.instances, spec.timezone
+            self.instances += found
+            columns["commitment_id"] += [commitment.pk] * len(found)
+            columns["key"] += [i.key for i in found]
+            columns["status"] += [i.status for i in found]
+            columns["health"] += [i.health or "" for i in found]
+            columns["due"] += [_moment(i.due, tz, True) for i in found]
+            columns["done"] += [_moment(i.done, tz, False) for i in found]
+            columns["days_late"] += [i.days_late for i in found]
+            columns["money"] += [_money_text(i.money) for i in found]
+            columns["explanation"] += [i.explanation for i in found]
+        moments = {name: UTC_DATETIME if name in ("due", "done") else dtype for name, dtype in _ROW_SCHEMA.items()}
+        rows = pl.DataFrame({name: pl.Series(name, values, dtype=moments[name]) for name, values in columns.items()})
+        rows = rows.with_columns(_utc_text("due"), _utc_text("done"), pl.int_range(pl.len()).alias("row"))
+        self.rows = self._first_of_each(rows, {c.pk: c for c, _s, _r in pairs}, errors)
         self.commitments = [
-            (r.status, self.json(r.counts), self._money([money_to_json(m) for m in r.money]), r.explanation,
+            (r.status, self._json(r.counts), self._json([money_to_json(m) for m in r.money]), r.explanation,
              self._db_moment(now), self._db_moment(as_of), self._db_moment(r.next_check_at), c.pk)
             for c, _s, r in pairs
         ]
 
+    @staticmethod
+    def _first_of_each(rows: pl.DataFrame, commitments: dict[int, Commitment], errors: list[str]) -> pl.DataFrame:
+        """The rows without a second instance of the same key (a type's mistake), each named in `errors`."""
+        first = pl.struct("commitment_id", "key").is_first_distinct()
+        for pk, key in rows.filter(~first).select("commitment_id", "key").iter_rows():
+            errors.append(f"{commitments[pk]}: instance {key} given twice; kept the first")
+        return rows.filter(first)
+
+    @staticmethod
+    def _json(value) -> str:
+        return connection.ops.adapt_json_value(value, None)
+
     def _db_moment(self, value: dt.datetime | None):
         if value is None or not self.text_moments:
             return value
-        return _utc_text(value)
+        return value.astimezone(dt.timezone.utc).replace(tzinfo=None).isoformat(" ")
 
-    def _money(self, money: list[dict]):
-        return self.json(money) if money else self.no_money
-
-    def _instance(self, commitment_id: int, tz: str, inst) -> tuple[tuple, tuple]:
-        due, due_text = _moment_and_text(inst.due, tz, end=True)
-        done, done_text = _moment_and_text(inst.done, tz, end=False)
-        status = getattr(inst.status, "value", inst.status)
-        health = getattr(inst.health, "value", inst.health) or ""
-        money = [money_to_json(m) for m in inst.money] if inst.money else []
-        if self.text_moments:
-            # SQLite returns exactly the text written (by us or by the ORM): the row is its own signature.
-            row = (commitment_id, inst.key, status, health, due_text, done_text, inst.days_late,
-                   self._money(money), inst.explanation)
-            return row, row[2:]
-        row = (commitment_id, inst.key, status, health, due, done, inst.days_late, self._money(money),
-               inst.explanation)
-        return row, (status, health, _canonical_moment(due_text), _canonical_moment(done_text), inst.days_late,
-                     money, inst.explanation)
-
-    def changes(self, stored: dict[tuple[int, str], tuple[int, tuple]]) -> tuple[list[int], list[tuple]]:
-        """(ids of stored rows to delete, rows to insert): only what differs is rewritten."""
-        drop = [pk for key, (pk, signature) in stored.items()
-                if key not in self.instances or self.instances[key][1] != signature]
-        add = [row for key, (row, signature) in self.instances.items()
-               if key not in stored or stored[key][1] != signature]
-        return drop, add
+    def insert_rows(self, rows: pl.DataFrame) -> list[tuple]:
+        """Rows of `self.rows` as parameters of the INSERT (PostgreSQL reads the moment texts as UTC)."""
+        if not self.text_moments:
+            rows = rows.with_columns(*(pl.col(c) + "+00:00" for c in ("due", "done")))
+        return rows.select(_INSTANCE_COLUMNS).rows()
 
 
-def _stored_instances(cursor, ids: list[int]) -> dict[tuple[int, str], tuple[int, tuple]]:
-    """The stored instances of these commitments: (commitment, key) -> (id, signature), the
-    signature comparable with `_Verdicts`' (SQLite: the stored text; PostgreSQL: canonical values)."""
+def _stored_rows(cursor, ids: list[int]) -> pl.DataFrame:
+    """The stored instances of these commitments (`_STORED_SCHEMA`, in the order the database
+    gives them), comparable with `_Verdicts.rows`: moments as SQLite's text (PostgreSQL's without
+    its "+00")."""
     cursor.execute(
         "SELECT id, commitment_id, {key}, status, health, CAST(due AS TEXT), CAST(done AS TEXT), days_late, "
         "CAST(money AS TEXT), explanation FROM {table} WHERE commitment_id IN ({ids})".format(
             key=connection.ops.quote_name("key"), table=Instance._meta.db_table, ids=", ".join(["%s"] * len(ids))),
         ids,
     )
+    stored = _frame(cursor.fetchall(), _STORED_SCHEMA)
     if connection.vendor == "sqlite":
-        return {(row[1], row[2]): (row[0], row[3:]) for row in cursor.fetchall()}
-    return {
-        (cid, key): (pk, (status, health, _canonical_moment(due), _canonical_moment(done), days_late,
-                          _canonical_money(money), explanation))
-        for pk, cid, key, status, health, due, done, days_late, money, explanation in cursor.fetchall()
-    }
+        return stored
+    return stored.with_columns(*(pl.col(c).str.replace(r"\+00(:00)?$", "") for c in ("due", "done")))
+
+
+def _same(name: str) -> pl.Expr:
+    new, old = pl.col(name), pl.col(f"{name}_stored")
+    if name == "money" and connection.vendor != "sqlite":
+        # jsonb gives its keys back in its own order: compare the items, not the text.
+        new, old = new.str.json_decode(_MONEY_ITEMS), old.str.json_decode(_MONEY_ITEMS)
+    return new.eq_missing(old)
+
+
+def _changes(new: pl.DataFrame, stored: pl.DataFrame) -> tuple[list[int], pl.DataFrame]:
+    """(ids of the stored rows to delete, new rows to insert): only what differs is rewritten."""
+    key = ["commitment_id", "key"]
+    same = new.join(stored, on=key, how="inner", suffix="_stored").filter(
+        pl.all_horizontal(_same(c) for c in _ROW_SCHEMA if c not in key))
+    drop = stored.filter(~pl.col("id").is_in(same["id"].implode()))["id"].to_list()
+    return drop, new.filter(~pl.col("row").is_in(same["row"].implode()))
 
 
 def _store(pairs: list[tuple[Commitment, Spec, Result]], as_of: dt.datetime, now: dt.datetime,
            summary: EvaluationSummary) -> None:
     """Write the verdicts of one batch in one transaction: the commitments'
     cache, their instances (only the rows that changed are rewritten), and
-    the deviations the watcher reads (pacta.core.watch: snapshot before,
-    changes recorded after).
+    the deviations the watcher reads (`pacta.core.watch.record_verdict_changes`,
+    against the stored rows before they are replaced).
 
     Plain SQL: the ORM's bulk_update builds a CASE per row and field, which
     costs more than the evaluation itself.
     """
-    from pacta.core.watch import record_evaluation_changes, take_snapshots
+    from pacta.core.watch import lock_commitments, record_verdict_changes
 
     ops = connection.ops
     ids = [c.pk for c, _s, _r in pairs]
@@ -365,18 +388,18 @@ def _store(pairs: list[tuple[Commitment, Spec, Result]], as_of: dt.datetime, now
         table, ", ".join(ops.quote_name(c) for c in _INSTANCE_COLUMNS), ", ".join(["%s"] * len(_INSTANCE_COLUMNS)))
     update = "UPDATE {} SET {} WHERE id = %s".format(
         Commitment._meta.db_table, ", ".join(f"{ops.quote_name(c)} = %s" for c in _COMMITMENT_COLUMNS))
-    with transaction.atomic():
-        before = take_snapshots(ids)
-        with connection.cursor() as cursor:
-            drop, add = verdicts.changes(_stored_instances(cursor, ids))
-            for start in range(0, len(drop), INSERT_CHUNK):
-                part = drop[start:start + INSERT_CHUNK]
-                cursor.execute(f"DELETE FROM {table} WHERE id IN ({', '.join(['%s'] * len(part))})", part)
-            for start in range(0, len(add), INSERT_CHUNK):
-                cursor.executemany(insert, add[start:start + INSERT_CHUNK])
-            cursor.executemany(update, verdicts.commitments)
-        record_evaluation_changes(before, [(c, r) for c, _s, r in pairs], at=as_of)
-    summary.instances += len(verdicts.instances)
+    with transaction.atomic(), connection.cursor() as cursor:
+        lock_commitments(ids)
+        stored = _stored_rows(cursor, ids)
+        record_verdict_changes([(c.pk, r) for c, _s, r in pairs], stored, verdicts.rows, verdicts.instances, at=as_of)
+        drop, add = _changes(verdicts.rows, stored)
+        for start in range(0, len(drop), INSERT_CHUNK):
+            part = drop[start:start + INSERT_CHUNK]
+            cursor.execute(f"DELETE FROM {table} WHERE id IN ({', '.join(['%s'] * len(part))})", part)
+        for start in range(0, len(add), INSERT_CHUNK):
+            cursor.executemany(insert, verdicts.insert_rows(add.slice(start, INSERT_CHUNK)))
+        cursor.executemany(update, verdicts.commitments)
+    summary.instances += len(verdicts.rows)
 
 
 def _evaluate_batch(pairs: list[tuple[Commitment, Spec]], as_of: dt.datetime, now: dt.datetime,
@@ -421,7 +444,10 @@ def evaluate_and_store(*, commitments: Iterable[Commitment] | QuerySet | None = 
         loaded = list(_commitments_for_specs(ids[start:start + batch_size]))
         pairs = _pair_specs(loaded, summary.errors)
         if pairs:
-            _evaluate_batch(pairs, as_of, now, summary)
+            # Hundreds of thousands of rows and results, no cycles among them: with the
+            # results of earlier batches alive, each collection pass would traverse them all.
+            with paused_gc():
+                _evaluate_batch(pairs, as_of, now, summary)
         if progress:
             progress(min(start + batch_size, len(ids)), len(ids))
     summary.statuses = dict(summary.statuses)

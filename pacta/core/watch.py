@@ -19,9 +19,10 @@ before it is sent (see pacta.core.outbox): a watcher killed at any point loses
 nothing, and nothing is sent twice.
 
 Deviations are recorded wherever commitments are evaluated:
-`pacta.core.evaluation.evaluate_and_store` takes `take_snapshots` before it
-replaces the stored verdicts and calls `record_evaluation_changes` after, so a
-re-evaluation after an import records its deviations too.
+`pacta.core.evaluation.evaluate_and_store` calls `record_verdict_changes` with
+the stored instance rows before it replaces them, so a re-evaluation after an
+import records its deviations too. `take_snapshots` and
+`record_evaluation_changes` do the same for verdicts stored by other means.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import polars as pl
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, QuerySet
@@ -41,7 +43,7 @@ from django.utils import timezone
 from pacta.core import outbox
 from pacta.core.actions.register import RegisterError
 from pacta.core.actions.watch import do_open_action
-from pacta.core.commitments.base import Result, money_to_json
+from pacta.core.commitments.base import InstanceResult, Result, money_to_json
 from pacta.core.models import Action, Agreement, Commitment, Deviation, Instance, WatchStatus
 from pacta.core.routing import recipient_for
 from pacta.lib import clock
@@ -93,24 +95,34 @@ def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def lock_commitments(commitment_ids: Iterable[int]) -> None:
+    """Inside a transaction, lock these commitments (in id order), so that two evaluations
+    of one commitment — two watchers, or the watcher and an import — take turns and each
+    compares against what the other stored."""
+    if connection.in_atomic_block:
+        ids = sorted(set(commitment_ids))
+        list(Commitment.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+
+
+_STATE_FIELDS = ("key", "status", "health", "due", "done", "days_late", "money", "explanation")
+
+
+def _stored_state(status, health, due, done, days_late, money, explanation) -> InstanceState:
+    return InstanceState(watch_status(status, health), _iso(due), _iso(done), days_late, tuple(money or ()), explanation)
+
+
 def take_snapshots(commitment_ids: Iterable[int], *, lock: bool = True) -> dict[int, CommitmentState]:
     """The stored verdicts of these commitments, keyed by id.
 
-    Inside a transaction the commitments are locked first (in id order), so two
-    evaluations of one commitment — two watchers, or the watcher and an import —
-    take turns and each compares against what the other stored.
+    Inside a transaction the commitments are locked first (`lock_commitments`).
     """
     ids = sorted(set(commitment_ids))
-    if lock and connection.in_atomic_block:
-        list(Commitment.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
+    if lock:
+        lock_commitments(ids)
     states: dict[int, dict[str, InstanceState]] = {pk: {} for pk in ids}
-    rows = Instance.objects.filter(commitment_id__in=ids).values_list(
-        "commitment_id", "key", "status", "health", "due", "done", "days_late", "money", "explanation"
-    )
-    for cid, key, status, health, due, done, days_late, money, explanation in rows:
-        states[cid][key] = InstanceState(
-            watch_status(status, health), _iso(due), _iso(done), days_late, tuple(money or ()), explanation
-        )
+    for cid, key, *fields in Instance.objects.filter(commitment_id__in=ids).values_list(
+            "commitment_id", *_STATE_FIELDS):
+        states[cid][key] = _stored_state(*fields)
     result = {}
     for pk, status, evaluated_at, counts, money, explanation in Commitment.objects.filter(pk__in=ids).values_list(
         "pk", "status", "evaluated_at", "counts", "money", "explanation"
@@ -121,16 +133,19 @@ def take_snapshots(commitment_ids: Iterable[int], *, lock: bool = True) -> dict[
     return result
 
 
-def state_of_result(result: Result) -> CommitmentState:
-    """A fresh verdict of the engine, in the shape of a snapshot."""
-    instances = {
-        i.key: InstanceState(
-            watch_status(str(i.status), str(i.health) if i.health else None), _iso(i.due), _iso(i.done),
-            i.days_late, tuple(money_to_json(m) for m in i.money), i.explanation,
-        )
-        for i in result.instances
-    }
-    return CommitmentState(result.status, instances, dict(result.counts),
+def state_of_instance(instance: InstanceResult) -> InstanceState:
+    """A fresh instance verdict of the engine, in the shape of a snapshot."""
+    return InstanceState(
+        watch_status(str(instance.status), str(instance.health) if instance.health else None), _iso(instance.due),
+        _iso(instance.done), instance.days_late, tuple(money_to_json(m) for m in instance.money), instance.explanation,
+    )
+
+
+def state_of_result(result: Result, instances: Iterable[InstanceResult] | None = None) -> CommitmentState:
+    """A fresh verdict of the engine, in the shape of a snapshot (with only `instances`
+    of it when given)."""
+    chosen = result.instances if instances is None else instances
+    return CommitmentState(result.status, {i.key: state_of_instance(i) for i in chosen}, dict(result.counts),
                            tuple(money_to_json(m) for m in result.money), result.explanation)
 
 
@@ -191,6 +206,68 @@ def record_evaluation_changes(
     return found
 
 
+def _watch_status_expr() -> pl.Expr:
+    """`watch_status` over a frame's `status` and `health` columns."""
+    at_risk = WatchStatus.AT_RISK.value
+    return (pl.when((pl.col("status") == "open") & (pl.col("health") == at_risk))
+            .then(pl.lit(at_risk)).otherwise(pl.col("status")))
+
+
+def _changed_instances(stored: pl.DataFrame, new: pl.DataFrame) -> pl.DataFrame:
+    """The instances whose watch status went into or out of a problem: commitment_id, key, `old`
+    and `new` status ("" for none), the stored row's `id` and the new instance's `row`; in the
+    order of `detect_deviations` (new instances in their order, then the vanished ones)."""
+    problems = [p.value for p in PROBLEMS]
+    old = stored.select("commitment_id", "key", "id", _watch_status_expr().alias("old"),
+                        pl.int_range(pl.len()).alias("stored_row"))
+    fresh = new.select("commitment_id", "key", "row", _watch_status_expr().alias("new"))
+    both = fresh.join(old, on=["commitment_id", "key"], how="full", coalesce=True).with_columns(
+        pl.col("old").fill_null(""), pl.col("new").fill_null(""))
+    moved = (pl.col("old") != pl.col("new")) & (pl.col("old").is_in(problems) | pl.col("new").is_in(problems))
+    return both.filter(moved).sort("commitment_id", "row", "stored_row", nulls_last=True)
+
+
+def record_verdict_changes(results: list[tuple[int, Result]], stored: pl.DataFrame, new: pl.DataFrame,
+                           instances: list[InstanceResult], *, at: dt.datetime) -> int:
+    """Store the deviations between the stored verdicts of a batch of commitments and their
+    new `results` ((commitment id, Result) pairs), set-based; return how many.
+
+    `stored`: the commitments' stored instance rows (columns id, commitment_id, key, status,
+    health). `new`: the new instances (commitment_id, key, status, health, and `row`, the
+    instance's place in `instances`). Call it in the transaction that replaces the stored
+    verdicts, before it does: the rows of the commitment that are the same as
+    `detect_deviations` would find with snapshots of every instance, which this builds only for
+    the instances that changed.
+    """
+    ids = [pk for pk, _r in results]
+    changed = _changed_instances(stored, new)
+    vanished = _stored_states(changed.filter(pl.col("row").is_null())["id"].to_list())
+    statuses = {pk: status if evaluated_at is not None else "" for pk, status, evaluated_at in
+                Commitment.objects.filter(pk__in=ids).values_list("pk", "status", "evaluated_at")}
+    by_commitment: dict[int, list[tuple]] = defaultdict(list)
+    for row in changed.select("commitment_id", "key", "old", "id", "row").iter_rows():
+        by_commitment[row[0]].append(row[1:])
+    found = []
+    for pk, result in sorted(results, key=lambda pair: pair[0]):
+        moved = by_commitment.get(pk, [])
+        if not moved and not _is_deviation(statuses.get(pk, ""), result.status):
+            continue
+        before = CommitmentState(statuses.get(pk, ""), {
+            key: vanished[stored_id] if row is None else InstanceState(old)
+            for key, old, stored_id, row in moved if old
+        })
+        after = state_of_result(result, [instances[row] for _k, _o, _s, row in moved if row is not None])
+        found.extend(detect_deviations(pk, before, after, at=at))
+    Deviation.objects.bulk_create(found)
+    return len(found)
+
+
+def _stored_states(instance_ids: list[int]) -> dict[int, InstanceState]:
+    """Snapshots of these stored instance rows, by id."""
+    return {pk: _stored_state(*fields) for pk, _key, *fields in
+            Instance.objects.filter(pk__in=instance_ids).values_list("pk", *_STATE_FIELDS)}
+
+
 # ---------------------------------------------------------------------------
 # 1. Evaluating what is due
 
@@ -214,8 +291,8 @@ def _evaluate(ids: list[int], now: dt.datetime) -> int:
                     .values_list("pk", flat=True))
         if not mine:
             return 0
-        # evaluate_and_store records the deviations (take_snapshots before it
-        # replaces the verdicts, record_evaluation_changes after).
+        # evaluate_and_store records the deviations (record_verdict_changes,
+        # before it replaces the verdicts).
         evaluate_and_store(commitments=Commitment.objects.filter(pk__in=mine), as_of=now)
         # An evaluation that did not move a commitment's next check forward
         # would have it evaluated again at once, forever.
