@@ -389,3 +389,12 @@ def test_viewers_see_the_mappings_but_may_not_change_them(as_user):
     assert client.post(reverse("imports:mapping_create"), mapping_post(name="x")).status_code == 403
     assert client.post(reverse("imports:mapping_delete", args=[mapping.pk])).status_code == 403
     assert ColumnMapping.objects.count() == 1
+
+
+def test_the_upload_pages_open_for_those_who_may_import(as_user):
+    manager = as_user("mona")
+    assert 'enctype="multipart/form-data"' in manager.get(reverse("imports:agreements")).text
+    mapping = shop_mapping()
+    events = as_user("olav").get(reverse("imports:events") + f"?mapping={mapping.pk}").text
+    assert f'<option value="{mapping.pk}" selected>shop</option>' in events
+    assert 'name="column_quantity"' in as_user("olav").get(reverse("imports:mapping_create")).text
