@@ -291,19 +291,12 @@ def test_the_mapping_deleted_before_confirmation_imports_nothing(as_user, world)
     assert not Event.objects.exists()
 
 
-def test_a_file_over_the_size_limit_is_refused_with_a_clear_message(as_user, world, settings):
+def test_a_file_over_the_size_limit_is_refused_with_a_clear_message(as_user, world, settings, upload_dir):
     settings.PACTA_MAX_UPLOAD_BYTES = 100
     response = check_events(as_user("olav"))
     assert len(EVENTS.encode()) > 100
     assert "the largest file the import takes is 100" in response.text
-    assert not list(settings_dir_files(settings))
-
-
-def settings_dir_files(settings):
-    from pathlib import Path
-
-    path = Path(settings.PACTA_UPLOAD_DIR)
-    return path.iterdir() if path.exists() else []
+    assert not upload_dir.exists() or not list(upload_dir.iterdir())  # nothing kept for a confirmation
 
 
 def test_viewers_may_not_import_events(as_user, world):
