@@ -8,12 +8,13 @@ dates are written the way the active language writes them (Django's formats);
 colours come from the status palette through CSS classes (pacta.css, section
 "charts"), so the SVG itself holds no colour.
 
-Two shapes serve the commitment types:
+Three shapes serve the commitment types:
 
 - `cumulative_chart`: the running total of a period against horizontal levels
   (a minimum, a maximum, a volume, rebate tiers), with the forecast as a
   dashed line from *as of* to the period's end;
-- `rate_chart`: the share on time per period as bars, with the target line.
+- `rate_chart`: the share on time per period as bars, with the target line;
+- `amounts_chart`: what is unpaid per month, overdue and not yet due, as stacked bars.
 
 `commitment_chart(result, ...)` picks and fills the right one from a
 `Result`'s `data` (see each type module for what it puts there).
@@ -89,6 +90,16 @@ class Rate:
         return self.name or self.label.replace("\n", " ")
 
 
+@dataclass(frozen=True)
+class Amounts:
+    """What is unpaid in one month: what `amounts_chart` stacks as a bar."""
+
+    label: str  # on the axis; a line break puts the rest under it
+    name: str  # in words and in the table
+    overdue: Decimal
+    open: Decimal  # not yet due
+
+
 @dataclass
 class Chart:
     """An SVG image and the same figures as a table (for screen readers and for copying)."""
@@ -162,9 +173,7 @@ def rate_chart(title: str, rates: Sequence[Rate]) -> Chart:
     for i, r in enumerate(shown):
         x = LEFT + band * i
         mid = x + band / 2
-        parts.append(_text(mid, TOP + PLOT_H + 14, r.label.split("\n")[0], "chart-tick", "middle"))
-        if "\n" in r.label:
-            parts.append(_text(mid, TOP + PLOT_H + 27, r.label.split("\n")[1], "chart-tick", "middle"))
+        parts.append(_band_label(mid, r.label))
         if r.rate is None:
             parts.append(_text(mid, TOP + PLOT_H - 4, "–", "chart-label", "middle"))
             continue
@@ -198,6 +207,41 @@ def rate_chart(title: str, rates: Sequence[Rate]) -> Chart:
         svg=_svg(title, description, parts), legend=legend, caption=title,
         headers=[_("Period"), _("Judged"), _("On time"), _("Share on time"), _("Target")], rows=rows,
     )
+
+
+def amounts_chart(title: str, months: Sequence[Amounts], fmt: Callable[[Decimal], str], unit: str) -> Chart:
+    """What is unpaid per month as stacked bars: overdue below, not yet due on top."""
+    scale = _Scale(max((m.overdue + m.open for m in months), default=Decimal(0)) * HEADROOM)
+    band = PLOT_W / max(len(months), 1)
+    bottom = TOP + PLOT_H
+    parts = [_y_axis(scale, unit),
+             f'<line class="chart-axis" x1="{LEFT}" y1="{bottom}" x2="{LEFT + PLOT_W}" y2="{bottom}"/>']
+    for i, m in enumerate(months):
+        mid, width, base = LEFT + band * (i + 0.5), band * 0.62, float(bottom)
+        parts.append(_band_label(mid, m.label))
+        for state, value in (("broken", m.overdue), ("open", m.open)):
+            if value > 0:
+                height = bottom - scale.y(value)
+                base -= height
+                parts.append(f'<rect class="chart-bar chart-{state}" x="{mid - width / 2:.1f}" y="{base:.1f}" '
+                             f'width="{width:.1f}" height="{height:.1f}"/>')
+        if band >= LABELLED_BAND and m.overdue + m.open > 0:
+            parts.append(_text(mid, base - 4, fmt(m.overdue + m.open), "chart-value", "middle"))
+    words = [_("%(month)s: %(overdue)s overdue, %(open)s not yet due") % {
+        "month": m.name, "overdue": fmt(m.overdue), "open": fmt(m.open)} for m in months if m.overdue + m.open]
+    return Chart(
+        svg=_svg(title, "; ".join(words) + "." if words else _("Nothing unpaid."), parts), caption=title,
+        legend=[("chart-key-bar chart-broken", _("overdue")), ("chart-key-bar chart-open", _("not yet due"))],
+        headers=[_("Due in"), _("Overdue"), _("Not yet due")],
+        rows=[[m.name, fmt(m.overdue), fmt(m.open)] for m in months],
+    )
+
+
+def _band_label(mid: float, label: str) -> str:
+    """A bar's name under the axis; a line break puts the rest on a second line."""
+    first, _sep, second = label.partition("\n")
+    text = _text(mid, TOP + PLOT_H + 14, first, "chart-tick", "middle")
+    return text + (_text(mid, TOP + PLOT_H + 27, second, "chart-tick", "middle") if second else "")
 
 
 def _rate_legend(judged: list[Rate], targets: set[Decimal]) -> list[tuple[str, str]]:
@@ -368,6 +412,12 @@ def commitment_chart(result: Result, currency: str, *, instance: InstanceResult 
         title = (_("Orders delivered on time per period") if result.type == "on_time_delivery"
                  else _("Tickets answered in time per period"))
         return rate_chart(title, _rates(periods))
+    if result.type == "payment_term":
+        months = result.data.get("months") or []
+        if not months:
+            return None
+        return amounts_chart(_("Unpaid invoices by the month they are due"), _amounts(months),
+                             lambda v: formatting.money(v, currency), currency)
     if result.type not in CUMULATIVE_TYPES or not result.instances:
         return None
     instance = instance or result.instances[-1]
@@ -389,12 +439,27 @@ def _rates(periods: list[dict]) -> list[Rate]:
         found = by_start.get(start, {})
         label = name = found.get("period") or period_label(start, kind)
         if kind == "month":
-            label, name = formats.date_format(start, "M"), formats.date_format(start, "YEAR_MONTH_FORMAT")
-            if not rates or start.month == 1:
-                label += "\n" + str(start.year)
+            label, name = _month_label(start, not rates), formats.date_format(start, "YEAR_MONTH_FORMAT")
         rates.append(Rate(label=label, rate=found.get("rate"), judged=found.get("judged", 0),
                           on_time=found.get("on_time", 0), target=found.get("target"), name=name))
     return rates
+
+
+def _amounts(months: list[dict]) -> list[Amounts]:
+    """The latest `MAX_BARS` months with unpaid invoices and the months between them."""
+    by_month = {m["month"]: m for m in months}
+    found = []
+    for start, _end in periods_between(months[0]["month"], months[-1]["month"], "month")[-MAX_BARS:]:
+        month = by_month.get(start, {})
+        found.append(Amounts(label=_month_label(start, not found), name=formats.date_format(start, "YEAR_MONTH_FORMAT"),
+                             overdue=month.get("overdue") or Decimal(0), open=month.get("open") or Decimal(0)))
+    return found
+
+
+def _month_label(start: dt.date, first: bool) -> str:
+    """A month on the axis: its short name, with the year under the first one and under each January."""
+    label = formats.date_format(start, "M")
+    return label + "\n" + str(start.year) if first or start.month == 1 else label
 
 
 def _period_kind(label: str) -> str:
@@ -453,4 +518,5 @@ def _units(value: Decimal) -> str:
     return _("%(number)s units") % {"number": formatting.number(_rounded(value, 2))}
 
 
-__all__ = ["Chart", "Level", "Period", "Rate", "commitment_chart", "cumulative_chart", "rate_chart"]
+__all__ = ["Amounts", "Chart", "Level", "Period", "Rate", "amounts_chart", "commitment_chart", "cumulative_chart",
+           "rate_chart"]

@@ -245,12 +245,14 @@ def _results(specs: list[Spec], frame: pl.DataFrame, figures: Figures) -> list[R
             inst.money = _money(specs[index], status, interest, fee)
         instances.setdefault(index, []).append(inst)
     totals = _totals(frame)
+    months = _months(frame)
     results = []
     for index, spec in enumerate(specs):
         found = instances.get(index, [])
         summary = totals.get(index)
+        data = {**summary, "months": months.get(index, [])} if summary else {}
         results.append(make_result(spec, found, _summary(summary, spec, figures),
-                                   next_check_at=_next_check(summary, spec), data=summary or {}))
+                                   next_check_at=_next_check(summary, spec), data=data))
     return results
 
 
@@ -277,6 +279,23 @@ def _totals(frame: pl.DataFrame) -> dict[int, dict]:
         pl.col("due").filter(status == "open").min().alias("next_due"),
     )
     return {row.pop("spec"): row for row in agg.to_dicts()}
+
+
+def _months(frame: pl.DataFrame) -> dict[int, list[dict]]:
+    """Per commitment, for the chart: what is unpaid by the month of its due date, still
+    open and overdue (`{"month": first day, "open": amount, "overdue": amount}`, oldest first)."""
+    status = pl.col("status")
+    agg = (
+        frame.filter(status.is_in(["open", "overdue"]))
+        .group_by("spec", pl.col("due").dt.truncate("1mo").alias("month"))
+        .agg(pl.col("unpaid").filter(status == "open").sum().alias("open"),
+             pl.col("unpaid").filter(status == "overdue").sum().alias("overdue"))
+        .sort("spec", "month")
+    )
+    found: dict[int, list[dict]] = {}
+    for spec, month, open_, overdue in agg.iter_rows():
+        found.setdefault(spec, []).append({"month": month, "open": open_, "overdue": overdue})
+    return found
 
 
 def _summary(totals: dict | None, spec: Spec, figures: Figures) -> str:

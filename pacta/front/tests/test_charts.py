@@ -15,7 +15,16 @@ from types import SimpleNamespace
 from django.utils import translation
 
 from pacta.core.commitments.base import InstanceResult, InstanceStatus, Result
-from pacta.front.charts import Level, Period, Rate, commitment_chart, cumulative_chart, rate_chart
+from pacta.front.charts import (
+    Amounts,
+    Level,
+    Period,
+    Rate,
+    amounts_chart,
+    commitment_chart,
+    cumulative_chart,
+    rate_chart,
+)
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -184,3 +193,20 @@ def test_types_without_a_picture_get_no_chart():
     result = Result("A", "P", "call", "notice_before_delivery", "kept", {}, [], [], "")
     assert commitment_chart(result, "EUR") is None
     assert commitment_chart(SimpleNamespace(type="on_time_delivery", data={"periods": []}), "EUR") is None
+
+
+def test_unpaid_amounts_stack_overdue_under_not_yet_due():
+    months = [Amounts("Jan\n2025", "January 2025", Decimal(300), Decimal(100)),
+              Amounts("Feb", "February 2025", Decimal(0), Decimal(200))]
+    chart = amounts_chart("Unpaid", months, lambda v: f"{v} EUR", "EUR")
+    root = parse(chart)
+    bars = [(e.get("class"), numbers(e, "x", "y", "width", "height")) for e in root.iter(SVG + "rect")]
+    # The highest bar is 400; 432 / 4 = 108 gives steps of 200 and an axis to 600. Two bands of 242:
+    # January's middle at 64 + 121 = 185, its bars 62% = 150.04 wide from x = 110.0. Overdue 300 is
+    # 202 * 300 / 600 = 101 high from y = 224 - 101 = 123; open 100 is 33.7 high on top, from y = 89.3.
+    assert bars[:2] == [("chart-bar chart-broken", (110.0, 123.0, 150.0, 101.0)),
+                        ("chart-bar chart-open", (110.0, 89.3, 150.0, 33.7))]
+    assert [b[0] for b in bars[2:]] == ["chart-bar chart-open"]  # February has nothing overdue
+    assert root.find(SVG + "desc").text == (
+        "January 2025: 300 EUR overdue, 100 EUR not yet due; February 2025: 0 EUR overdue, 200 EUR not yet due.")
+    assert chart.rows == [["January 2025", "300 EUR", "100 EUR"], ["February 2025", "0 EUR", "200 EUR"]]

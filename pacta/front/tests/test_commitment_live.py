@@ -140,3 +140,20 @@ def test_show_all_pages_through_every_instance():
     second = instance_table(instances, show_all=True, page="2")
     assert [second.rows[0].key, second.rows[-1].key] == ["200", "399"]
     assert second.page.paginator.num_pages == 3
+
+
+@time_machine.travel(APRIL, tick=False)
+def test_a_payment_term_charts_what_is_unpaid_by_due_month(world, as_user):
+    agreement = do_create_agreement(
+        acting_user=world.users["mona"], party=world.party, reference="ALFKI-PAY", valid_from=dt.date(2025, 1, 1),
+        currency="EUR", timezone="Europe/Berlin", status="in_force",
+        commitments=[CommitmentData(key="pay", type="payment_term", title="Paid within 30 days",
+                                    params={"days": 30})],
+    )
+    for ref, day, amount in (("F-1", dt.date(2025, 2, 1), 500), ("F-2", dt.date(2025, 3, 20), 250)):
+        Event.objects.create(source="erp", external_id=ref, kind="invoice", party=world.party, ref=ref,
+                             at=dt.datetime.combine(day, dt.time(0), tzinfo=dt.UTC), date_only=True, amount=amount,
+                             currency="EUR")
+    chart = as_user("vera").get(agreement.commitments.get().get_absolute_url()).context["chart"]
+    # F-1 of 1 February was due on 3 March and is overdue on 5 April; F-2 of 20 March is due on 19 April.
+    assert chart.rows == [["March 2025", "€500.00", "€0.00"], ["April 2025", "€0.00", "€250.00"]]
