@@ -197,6 +197,18 @@ if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", (SITE_URL or "").startswith("https://"))
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_HTTPONLY = True
+# Wrong passwords are slowed, then blocked (pacta.accounts.throttle), on the web
+# sign-in page and wherever else passwords are checked.
+AUTHENTICATION_BACKENDS = ["pacta.accounts.throttle.ThrottledBackend"]
+# Behind a proxy, the header (as in request.META) that carries the client's address,
+# e.g. HTTP_X_REAL_IP; the proxy must set it. Empty: the connection's address.
+PACTA_CLIENT_IP_HEADER = env("PACTA_CLIENT_IP_HEADER", "") or ""
+# The throttle's counters live in the cache: per process by default; with several
+# web processes, a table in the database shared by all (`pacta createcachetable`).
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if env("PACTA_CACHE_TABLE"):
+    CACHES["default"] = {"BACKEND": "django.core.cache.backends.db.DatabaseCache",
+                         "LOCATION": env("PACTA_CACHE_TABLE")}
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 
