@@ -226,7 +226,9 @@ def amounts_chart(title: str, months: Sequence[Amounts], fmt: Callable[[Decimal]
                 parts.append(f'<rect class="chart-bar chart-{state}" x="{mid - width / 2:.1f}" y="{base:.1f}" '
                              f'width="{width:.1f}" height="{height:.1f}"/>')
         if band >= LABELLED_BAND and m.overdue + m.open > 0:
-            parts.append(_text(mid, base - 4, fmt(m.overdue + m.open), "chart-value", "middle"))
+            # Whole units on the bar (the axis names the currency); the table has the exact amounts.
+            parts.append(_text(mid, base - 4, formatting.number(_rounded(m.overdue + m.open, 0)), "chart-value",
+                               "middle"))
     words = [_("%(month)s: %(overdue)s overdue, %(open)s not yet due") % {
         "month": m.name, "overdue": fmt(m.overdue), "open": fmt(m.open)} for m in months if m.overdue + m.open]
     return Chart(
