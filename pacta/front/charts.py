@@ -294,7 +294,8 @@ class _Scale:
         self.top = max(self.step * math.ceil(Decimal(top) / self.step), self.step)
 
     def y(self, value) -> float:
-        return TOP + PLOT_H * (1 - float(value) / float(self.top))
+        """The height of `value`; below zero (a turnover that credit notes took below nothing) on the axis."""
+        return TOP + PLOT_H * (1 - max(float(value), 0.0) / float(self.top))
 
     def ticks(self) -> list[Decimal]:
         return [self.step * i for i in range(int(self.top / self.step) + 1)]

@@ -23,11 +23,11 @@ from pacta.core.commitments import REGISTRY
 from pacta.core.models import Commitment, Instance
 from pacta.core.permissions import can_change
 from pacta.core.routing import responsible_for
+from pacta.front.charts import CUMULATIVE_TYPES, Chart, commitment_chart
 from pacta.front.filters import CommitmentFilter, current_title, type_choices
 from pacta.front.forms import AmendmentForm, CommitmentForm, OperationsForm, RevisionForm, WaiverForm
-from pacta.front.listing import Column
 from pacta.front.labels import status_word
-from pacta.front.charts import CUMULATIVE_TYPES, Chart, commitment_chart
+from pacta.front.listing import Column
 from pacta.front.params_forms import describe_params, params_form
 from pacta.front.verdict import Verdict, as_of_moment, instance_table, verdict_of
 from pacta.lib import clock
