@@ -198,7 +198,7 @@ def read_event_records(
     return frame if with_lines else frame.drop("line")
 
 
-_RECORD_SCHEMA = {f"c{i}": pl.Utf8 for i in range(len(CANONICAL_COLUMNS))}
+_RECORD_SCHEMA = {name: pl.Utf8 for name in CANONICAL_COLUMNS}
 _SINGLE_VALUES = (str, int, float, Decimal, bool, type(None))
 
 
@@ -209,18 +209,18 @@ def _records_frame(rows: list[dict], source_name: str, issues: list[ImportIssue]
     true) without a Python loop; a list or an object as a value stops it, and
     is then reported and read as nothing.
     """
-    renamed = [{f"c{i}": row.get(name) for i, name in enumerate(CANONICAL_COLUMNS)} for row in rows]
     try:
-        raw = pl.from_dicts(renamed, schema=_RECORD_SCHEMA, strict=False)
+        raw = pl.from_dicts(rows, schema=_RECORD_SCHEMA, strict=False)
     except (pl.exceptions.ComputeError, pl.exceptions.SchemaError, TypeError, ValueError):
-        for index, row in enumerate(renamed):
-            for key, value in row.items():
-                if not isinstance(value, _SINGLE_VALUES):
-                    name = CANONICAL_COLUMNS[int(key[1:])]
+        rows = [dict(row) for row in rows]
+        for index, row in enumerate(rows):
+            for name, value in row.items():
+                if name in _RECORD_SCHEMA and not isinstance(value, _SINGLE_VALUES):
                     issues.append(ImportIssue(source_name, index, name,
                                               _("Enter a single value: text, a number, true or false.")))
-                    row[key] = None
-        raw = pl.from_dicts(renamed, schema=_RECORD_SCHEMA, strict=False)
+                    row[name] = None
+        raw = pl.from_dicts(rows, schema=_RECORD_SCHEMA, strict=False)
+    raw = raw.rename({name: f"c{i}" for i, name in enumerate(CANONICAL_COLUMNS)})
     return raw.with_row_index(_LINE).with_columns(pl.col(_LINE).cast(pl.Int64))
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from ninja import Query, Router, Schema
@@ -24,7 +26,7 @@ from pacta.api.schemas import EventBatchIn, EventBatchOut, EventOut, ExportQuery
 from pacta.core.actions.events import do_import_events
 from pacta.core.actions.register import RegisterError
 from pacta.core.imports import ImportErrors, read_event_records
-from pacta.core.models import Event
+from pacta.core.models import Event, Party
 from pacta.front.integration_forms import EventFilter
 from pacta.front.views.integrations import EVENT_COLUMNS
 
@@ -86,7 +88,7 @@ BATCH_BODY = {"required": True, "content": {JSON: {"schema": {"$ref": "#/compone
 @router.post("/events", response={200: EventBatchOut, **REFUSALS}, auth=auth.EVENTS,
              openapi_extra={"requestBody": BATCH_BODY})
 @accepts(JSON)
-def post_events(request):
+def post_events(request, evaluate: Literal["now", "later"] = "now"):
     """Store a batch of up to 10,000 events (`EventBatchIn`), all or nothing.
 
     Each event is checked as a row of an event file is (docs/event-files.md).
@@ -94,12 +96,18 @@ def post_events(request):
     content is counted `unchanged`; with other content it is refused (events
     are facts; a correction is a new event). When any row has a problem,
     nothing is stored and the answer (422) lists every problem with its row.
-    The commitments the new events touch are re-evaluated before the answer.
+    The commitments the new events touch are re-evaluated before the answer;
+    with `evaluate=later` (loading a long history in many batches) they are
+    marked due and the watcher re-evaluates them in its next pass.
     """
     source, records = _envelope(json_body(request))
+    codes = {r.get("party") for r in records if type(r) is dict} - {None}
+    known = set(Party.objects.filter(code__in=codes).values_list("code", flat=True))
     try:
-        frame = read_event_records(records, source_name="events", event_source=source, with_lines=True)
-        batch = do_import_events(frame, source=source, filename="api", acting_user=request.user)
+        frame = read_event_records(records, source_name="events", event_source=source, known_parties=known,
+                                   with_lines=True)
+        batch = do_import_events(frame, source=source, filename="api", acting_user=request.user,
+                                 evaluate=evaluate == "now")
     except ImportErrors as errors:
         raise BatchRefused(errors, len(records)) from None
     summary = batch.evaluation

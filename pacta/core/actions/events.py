@@ -26,9 +26,10 @@ from django.utils.translation import gettext as _
 
 from pacta.core.actions.audit import audit
 from pacta.core.commitments.base import EVENT_KINDS, EVENT_SCHEMA
-from pacta.core.evaluation import reevaluate_touched, select_events
+from pacta.core.evaluation import reevaluate_touched, select_events, touched_commitments
 from pacta.core.imports import ImportErrors, ImportIssue
 from pacta.core.models import Event, ImportBatch, Party
+from pacta.lib import clock
 
 INSERT_CHUNK = 50_000  # rows per executemany (and per progress step)
 LOOKUP_CHUNK = 5_000  # ids per query when looking for stored events
@@ -41,12 +42,14 @@ Progress = Callable[[int, int], None]
 
 
 def do_import_events(frame: pl.DataFrame, *, source: str = "import", filename: str = "", acting_user=None,
-                     progress: Progress | None = None) -> ImportBatch:
+                     progress: Progress | None = None, evaluate: bool = True) -> ImportBatch:
     """Store the events of `frame` (`EVENT_SCHEMA`, as `read_events` returns it;
     an optional `line` column locates problems, else row n is line n + 1).
 
     Returns the `ImportBatch` (rows, created, unchanged), with the re-evaluation's
     `EvaluationSummary` as its attribute `evaluation` (None when nothing was new).
+    With `evaluate=False` (a bulk load in many batches) the touched commitments
+    are marked due instead, for the watcher's next pass, and `evaluation` is None.
     `progress(done, total)` is called as rows are written.
     Raises `ImportErrors` (nothing stored) on any problem.
     """
@@ -79,7 +82,10 @@ def do_import_events(frame: pl.DataFrame, *, source: str = "import", filename: s
     batch.evaluation = None
     if len(new):
         touched = {parties[code] for code in new["party"].unique().to_list()}
-        batch.evaluation = reevaluate_touched(touched, new["kind"].unique().to_list())
+        if evaluate:
+            batch.evaluation = reevaluate_touched(touched, new["kind"].unique().to_list())
+        else:
+            touched_commitments(touched, new["kind"].unique().to_list()).update(next_check_at=clock.now())
     return batch
 
 
