@@ -147,7 +147,7 @@ def cumulative_chart(p: Period) -> Chart:
         parts.append(_forecast(p, scale, x_now))
     parts.append(f'<circle class="chart-dot chart-total-dot" cx="{x_now:.1f}" cy="{scale.y(p.total):.1f}" r="3.5"/>')
     if ended:
-        parts.append(_text(LEFT + PLOT_W + 6, scale.y(p.total) + 4, p.fmt(p.total), "chart-value"))
+        parts.append(_text(LEFT + PLOT_W + 6, scale.y(p.total) + 4, p.fmt(p.total), f"chart-value chart-{p.outlook}"))
     description = _cumulative_words(p, ended)
     legend = [("chart-key-total", _("running total: %(total)s") % {"total": p.fmt(p.total)})]
     if p.forecast is not None and not ended:
