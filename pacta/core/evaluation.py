@@ -28,9 +28,10 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import polars as pl
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Min, Q, QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from pacta.core.commitments import REGISTRY, Spec, validate_params
 from pacta.core.commitments._scope import paused_gc
@@ -421,7 +422,18 @@ def evaluate_and_store(*, commitments: Iterable[Commitment] | QuerySet | None = 
 
     Returns an `EvaluationSummary` whose `results` are the engine's Results,
     ordered by party, agreement and commitment.
+
+    Explanations (stored, and those of the deviations) are worded in the
+    installation's language (settings.LANGUAGE_CODE), whatever language the
+    request or command that triggered the evaluation is in: the cache is
+    shared by every reader.
     """
+    with translation.override(settings.LANGUAGE_CODE):
+        return _evaluate_and_store(commitments, as_of, batch_size, progress)
+
+
+def _evaluate_and_store(commitments: Iterable[Commitment] | QuerySet | None, as_of: dt.datetime | None,
+                        batch_size: int, progress: Callable[[int, int], None] | None) -> EvaluationSummary:
     as_of = as_of or timezone.now()
     if timezone.is_naive(as_of):
         raise ValueError("as_of must be timezone-aware")
