@@ -17,6 +17,8 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.text import capfirst
 
+from pacta.lib.tabular import safe_cell
+
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -56,7 +58,7 @@ def xlsx_response(filename: str, columns: list[Column], rows: Iterable[Any]) -> 
     sheet = workbook.create_sheet()
     sheet.append([capfirst(str(c.header)) for c in columns])
     for row in rows:
-        sheet.append([_xlsx_cell(c.value(row)) for c in columns])
+        sheet.append([safe_cell(_xlsx_cell(c.value(row))) for c in columns])
     out = io.BytesIO()
     workbook.save(out)
     response = HttpResponse(out.getvalue(), content_type=XLSX_TYPE)
@@ -70,7 +72,7 @@ def csv_response(filename: str, columns: list[Column], rows: Iterable[Any]) -> H
     writer = csv.writer(response)
     writer.writerow([capfirst(str(c.header)) for c in columns])
     for row in rows:
-        writer.writerow([_cell(c.value(row)) for c in columns])
+        writer.writerow([_cell(safe_cell(c.value(row))) for c in columns])
     return response
 
 

@@ -16,6 +16,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
 
 from pacta.core.imports import CANONICAL_COLUMNS, NUMBER_COLUMNS
+from pacta.lib.tabular import safe_text_columns
 
 
 def _plain_number(name: str) -> pl.Expr:
@@ -96,6 +97,7 @@ class Command(BaseCommand):
             where.append("e.source = %s")
             params.append(options["source"])
         table = events_table(select_events(" AND ".join(where), params).sort("at", "id"))
+        table = safe_text_columns(table, numbers=NUMBER_COLUMNS)  # no formulas from a reference or name
         if options["format"] == "xlsx":
             write_xlsx(table, Path(options["out"]))
         else:
