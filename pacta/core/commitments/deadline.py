@@ -51,6 +51,7 @@ from ._facts import (
 from ._fields import Duration
 from ._kinds import EventKind
 from .base import (
+    EVENT_KINDS,
     CommitmentType,
     Health,
     InstanceResult,
@@ -76,8 +77,8 @@ class Deadline(SetBased, CommitmentType):
     label = _("Deadline")
     help = _("One thing done by a date: a renewal notice, a certificate, a price review, a checklist item.")
     Params = DeadlineParams
-    reads = {"customer": ("attestation", "update", "meeting", "notice", "delivery", "invoice", "payment"),
-             "supplier": ("attestation", "update", "meeting", "notice", "receipt", "invoice", "payment")}
+    # Its `kind` parameter may name any kind of event, so any new event may touch it.
+    reads = {"customer": EVENT_KINDS, "supplier": EVENT_KINDS}
 
     def evaluate_many(self, specs: list[Spec], events: pl.DataFrame, as_of: dt.datetime) -> list[Result]:
         if not specs:

@@ -64,6 +64,7 @@ from ._fields import Duration
 from ._kinds import EventKind
 from ._scope import attach_terms, spec_table, terms_table
 from .base import (
+    EVENT_KINDS,
     FieldValueError,
     UTC_DATETIME,
     CommitmentType,
@@ -109,7 +110,8 @@ class Recurring(SetBased, CommitmentType):
     label = _("Recurring")
     help = _("Something happens regularly, e.g. a status update every two weeks, even when nothing is new.")
     Params = RecurringParams
-    reads = {"customer": ("update", "meeting", "attestation", "notice"), "supplier": ("update", "meeting", "attestation", "notice")}
+    # Its `kind` parameter may name any kind of event, so any new event may touch it.
+    reads = {"customer": EVENT_KINDS, "supplier": EVENT_KINDS}
 
     def evaluate_many(self, specs: list[Spec], events: pl.DataFrame, as_of: dt.datetime) -> list[Result]:
         if not specs:
