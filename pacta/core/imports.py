@@ -199,7 +199,20 @@ def read_event_records(
 
 
 _RECORD_SCHEMA = {name: pl.Utf8 for name in CANONICAL_COLUMNS}
-_SINGLE_VALUES = (str, int, float, Decimal, bool, type(None))
+
+
+def _record_text(value: Any, index: int, name: str, source_name: str, issues: list[ImportIssue]) -> str | None:
+    """A JSON value as the text a file's cell would hold; a list or an object is an error and reads as nothing."""
+    if value is None or isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, (int, float)):
+        return str(value)
+    issues.append(ImportIssue(source_name, index, name, _("Enter a single value: text, a number, true or false.")))
+    return None
 
 
 def _records_frame(rows: list[dict], source_name: str, issues: list[ImportIssue]) -> pl.DataFrame:
@@ -211,15 +224,13 @@ def _records_frame(rows: list[dict], source_name: str, issues: list[ImportIssue]
     """
     try:
         raw = pl.from_dicts(rows, schema=_RECORD_SCHEMA, strict=False)
-    except (pl.exceptions.ComputeError, pl.exceptions.SchemaError, TypeError, ValueError):
-        rows = [dict(row) for row in rows]
+    except (pl.exceptions.ComputeError, pl.exceptions.SchemaError, TypeError, ValueError, OverflowError):
+        # A list, an object or a number polars cannot hold (10**20): the slow way, value by value.
+        texts = []
         for index, row in enumerate(rows):
-            for name, value in row.items():
-                if name in _RECORD_SCHEMA and not isinstance(value, _SINGLE_VALUES):
-                    issues.append(ImportIssue(source_name, index, name,
-                                              _("Enter a single value: text, a number, true or false.")))
-                    row[name] = None
-        raw = pl.from_dicts(rows, schema=_RECORD_SCHEMA, strict=False)
+            texts.append({name: _record_text(row.get(name), index, name, source_name, issues)
+                          for name in CANONICAL_COLUMNS})
+        raw = pl.from_dicts(texts, schema=_RECORD_SCHEMA)
     raw = raw.rename({name: f"c{i}" for i, name in enumerate(CANONICAL_COLUMNS)})
     return raw.with_row_index(_LINE).with_columns(pl.col(_LINE).cast(pl.Int64))
 
