@@ -40,7 +40,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
-from pacta.core import outbox
+from pacta.core import outbox, webhooks
 from pacta.core.actions.register import RegisterError
 from pacta.core.actions.watch import do_open_action
 from pacta.core.commitments.base import InstanceResult, Result, money_to_json
@@ -461,4 +461,5 @@ def run_pass(*, now: dt.datetime | None = None, should_stop: Callable[[], bool] 
         report.digests = outbox.queue_digests(now)
     sending = outbox.send_queued_mail(should_stop=should_stop)
     report.sent, report.retried, report.failed = sending.sent, sending.retried, sending.failed
+    webhooks.deliver_due_webhooks(timezone.now(), should_stop=should_stop)  # wall clock, like mail
     return report
