@@ -10,6 +10,9 @@ the deviation or the action then, so a retry posts exactly the same bytes.
 No hook in the writers is needed: deviations and audit entries are
 append-only rows, read here after they are committed.
 
+A paused subscription keeps its place and hears, once active again, what
+happened meanwhile; a topic it does not want is skipped, not kept for later.
+
 A row may commit a moment after a row with a higher id (two writers on
 PostgreSQL), so a cursor moves only past rows older than `SETTLE`; younger
 rows are looked at again, and a unique constraint per (subscription, row)

@@ -155,7 +155,8 @@ def do_update_webhook(webhook: WebhookSubscription, *, acting_user, **fields) ->
     changes = diff_fields(webhook, fields)
     for name, value in fields.items():
         setattr(webhook, name, value.strip() if isinstance(value, str) else value)
-    webhook.save()
+    # Only these fields: the cursors belong to the watcher, which may have moved them meanwhile.
+    webhook.save(update_fields=[*fields, "updated_at"])
     if changes:
         audit(acting_user, "change_webhook", webhook, changes=changes)
     return webhook
