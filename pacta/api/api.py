@@ -43,10 +43,23 @@ PYDANTIC_MESSAGES = {
 
 
 class PactaAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation) -> str:
+        return operation.view_func.__name__
+
     def get_openapi_schema(self, *args, **kwargs):
-        """The generated schema plus the bodies no operation declares as a parameter: the event
-        batch (read by POST /events itself) and the webhooks' body."""
+        """The generated schema plus what ninja leaves out: each operation's token scope (in its
+        security requirement and its description), and the bodies no operation declares as a
+        parameter: the event batch (read by POST /events itself) and the webhooks' body."""
         schema = super().get_openapi_schema(*args, **kwargs)
+        scopes = {self.get_openapi_operation_id(op): str(op.auth_callbacks[0].scope)
+                  for router in self._get_bound_routers() for view in router.path_operations.values()
+                  for op in view.operations if op.auth_callbacks}
+        for methods in schema["paths"].values():
+            for operation in methods.values():
+                scope = scopes.get(operation.get("operationId"))
+                if scope:
+                    operation["security"] = [{name: [scope]} for item in operation.get("security", []) for name in item]
+                    operation["description"] = (operation.get("description", "") + f"\n\nScope: `{scope}`.").strip()
         components = schema.setdefault("components", {}).setdefault("schemas", {})
         for model in (EventBatchIn, WebhookBody):
             found = model.model_json_schema(ref_template="#/components/schemas/{model}")
