@@ -14,8 +14,10 @@ Rules (docs/evaluation.md):
 - An instance whose deadline is a whole day is stored with `due` at the end
   of that day in the agreement's time zone (the moment it passes), and a
   date-only `done` at the start of its day.
-- Work goes in batches of commitments of the same parties, each written in
-  one transaction; a crash leaves every batch either fully old or fully new.
+- Work goes in batches of commitments of the same parties (`BATCH_SIZE`),
+  each evaluated at once and written in transactions of `STORE_SIZE`
+  commitments; a crash leaves every transaction's commitments either fully
+  old or fully new.
 """
 
 from __future__ import annotations
@@ -50,7 +52,8 @@ from pacta.core.models import (
 from pacta.core.specs import HistoryEntry, build_segments
 from pacta.lib.dates import end_of_day, start_of_day
 
-BATCH_SIZE = 1000  # commitments per transaction
+BATCH_SIZE = 5000  # commitments evaluated together (their parties' events read once)
+STORE_SIZE = 1000  # commitments whose verdicts are written in one transaction
 FETCH_SIZE = 100_000  # event rows per round trip
 INSERT_CHUNK = 5_000  # instance rows per executemany, ids per DELETE
 
@@ -406,7 +409,10 @@ def _evaluate_batch(pairs: list[tuple[Commitment, Spec]], as_of: dt.datetime, no
 
     specs = [spec for _c, spec in pairs]
     results = evaluate(specs, events_frame({s.party for s in specs}, as_of), as_of)
-    _store([(c, s, r) for (c, s), r in zip(pairs, results, strict=True)], as_of, now, summary)
+    verdicts = [(c, s, r) for (c, s), r in zip(pairs, results, strict=True)]
+    # Short transactions: a writer waiting for the database waits for one of these at most.
+    for start in range(0, len(verdicts), STORE_SIZE):
+        _store(verdicts[start:start + STORE_SIZE], as_of, now, summary)
     summary.evaluated += len(results)
     for result in results:
         summary.statuses[result.status] += 1
