@@ -88,6 +88,12 @@ AUDIT_ACTIONS = {
     "unlink_coverage": _("unlinked a supplier promise"),
     "run_top_audit": _("ran the top-customers audit"),
     "open_audit_actions": _("opened actions for audit gaps"),
+    "create_api_token": _("created an API token"),
+    "revoke_api_token": _("revoked an API token"),
+    "create_webhook": _("created a webhook"),
+    "change_webhook": _("changed a webhook"),
+    "delete_webhook": _("deleted a webhook"),
+    "rotate_webhook_secret": _("replaced a webhook's secret"),
 }
 
 
