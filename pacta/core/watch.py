@@ -460,12 +460,28 @@ class PassReport:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    drafts: int = 0
 
     def __bool__(self) -> bool:
         return any(vars(self).values())
 
     def summary(self) -> str:
         return ", ".join(f"{name} {value}" for name, value in vars(self).items() if value)
+
+
+def prepare_update_drafts(now: dt.datetime) -> int:
+    """Once a day, have the status updates that fall due within a week drafted
+    (pacta.core.actions.engagement.do_prepare_due_updates); return how many.
+
+    The day's marker is an atomic `cache.add`, so several watchers prepare once
+    (and preparing twice would only recompose the same untouched drafts)."""
+    from django.core.cache import cache
+
+    from pacta.core.actions.engagement import do_prepare_due_updates
+
+    if not cache.add(f"pacta:update-drafts:{clock.local_today(at=now).isoformat()}", True, timeout=2 * 86400):
+        return 0
+    return len(do_prepare_due_updates(now=now))
 
 
 def run_pass(*, now: dt.datetime | None = None, should_stop: Callable[[], bool] = bool,
@@ -486,6 +502,7 @@ def run_pass(*, now: dt.datetime | None = None, should_stop: Callable[[], bool] 
     report.reminders = outbox.queue_reminders(now)
     if getattr(settings, "PACTA_DIGEST_IN_WATCH", True) if digests is None else digests:
         report.digests = outbox.queue_digests(now)
+    report.drafts = prepare_update_drafts(now)
     sending = outbox.send_queued_mail(should_stop=should_stop)
     report.sent, report.retried, report.failed = sending.sent, sending.retried, sending.failed
     webhooks.deliver_due_webhooks(timezone.now(), should_stop=should_stop)  # wall clock, like mail
