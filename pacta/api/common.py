@@ -63,17 +63,19 @@ def user_named(username: str | None, field: str):
 def filtered(form_class, query, queryset: QuerySet, **form_kwargs) -> QuerySet:
     """Narrow `queryset` with the list's filter form (the web pages' own, so both filter alike).
 
-    `query` is the operation's query schema; a value the form refuses (an
-    unknown user, say) is a 422, not ignored.
+    `query` is the operation's query schema, whose types already refused
+    malformed values (422). What the form still refuses is a name nobody has
+    (an unknown user or country): nothing matches it, so the list is empty —
+    never the whole list, as the web page's lenient form would show.
     """
     data = {}
     for name, value in query.dict().items():
         if value is None or value is False:
             continue
-        data[name] = "on" if value is True else getattr(value, "value", value)
+        data[name] = "on" if value is True else str(value)
     form = form_class(data, **form_kwargs)
     if data and not form.is_valid():
-        raise RegisterError({name: [str(m) for m in messages] for name, messages in form.errors.items()})
+        return queryset.none()
     return form.apply(queryset)
 
 
@@ -138,13 +140,32 @@ def _no_constants(name: str):
     raise ValueError(_("%(name)s is not a JSON number") % {"name": name})
 
 
+class NulCharacter(HttpError):
+    def __init__(self):
+        super().__init__(400, _("Text cannot contain the NUL character (\\u0000)."))
+
+
+def _has_nul(value) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
 def json_body(request):
-    """The request's JSON body, parsed once (numbers with a fraction as exact Decimals; NaN and Infinity refused)."""
+    """The request's JSON body, parsed once (numbers with a fraction as exact Decimals; NaN and Infinity
+    refused; text with a NUL character refused, as no database stores it)."""
     if not hasattr(request, "_api_json"):
         try:
-            request._api_json = json.loads(request.body, parse_float=Decimal, parse_constant=_no_constants)
+            data = json.loads(request.body, parse_float=Decimal, parse_constant=_no_constants)
         except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
             raise BadJson(exc) from None
+        if b"\\u0000" in request.body and _has_nul(data):  # the scan is paid only when it may find one
+            raise NulCharacter()
+        request._api_json = data
     return request._api_json
 
 
@@ -164,6 +185,8 @@ def check_content_type(run):
 
     @wraps(run)
     def checked(request, *args, **kwargs):
+        if "\x00" in request.path or "%00" in request.META.get("QUERY_STRING", ""):
+            return operation.api.on_exception(request, NulCharacter())
         if request.method in BODY_METHODS:
             try:
                 has_body = bool(request.body)
@@ -174,7 +197,7 @@ def check_content_type(run):
             if has_body and request.content_type == JSON:
                 try:
                     json_body(request)
-                except BadJson as exc:
+                except (BadJson, NulCharacter) as exc:
                     return operation.api.on_exception(request, exc)
         return run(request, *args, **kwargs)
 

@@ -100,7 +100,77 @@ class Problem(Schema):
 
 
 # ---------------------------------------------------------------------------
-# Lists
+# Lists and their filters (the web lists' own filter forms apply them: pacta.api.common.filtered)
+
+Role = Literal["customer", "supplier"]
+YesNo = Literal["yes", "no"]
+WatchState = _choices("WatchState", WatchStatus.values)
+Days = Field(None, ge=0, le=3660, description="Days from now.")
+
+
+class PartyQuery(Schema):
+    q: str | None = Field(None, description="Words of the code, name or city.")
+    role: Role | None = None
+    country: str | None = Field(None, description="ISO 3166 code.")
+
+
+class AgreementQuery(Schema):
+    q: str | None = Field(None, description="Words of the reference, title or party.")
+    status: AgreementStatus | None = None
+    role: AgreementRole | None = None
+    party: str | None = Field(None, description="The party's code.")
+
+
+class CommitmentQuery(Schema):
+    q: str | None = Field(None, description="Words of the id or title.")
+    type: CommitmentType | None = None
+    status: CommitmentStatus | None = None
+    evaluated: YesNo | None = None
+    owner: str | None = Field(None, description='Who answers for it (username); "none": nobody.')
+    party: str | None = None
+    role: Role | None = None
+    removed: bool = Field(False, description="Include removed commitments.")
+
+
+class InstanceQuery(Schema):
+    q: str | None = None
+    status: WatchState | None = Field(None, description="An instance state, or at_risk (open and at risk).")
+    owner: str | None = None
+    party: str | None = None
+    type: CommitmentType | None = None
+    due_within: int | None = Days
+
+
+class DeviationQuery(Schema):
+    q: str | None = None
+    processed: YesNo | None = Field(None, description="no: the watcher's queue.")
+    new_status: WatchState | None = None
+    outcome: _choices("Outcome", Deviation.Outcome.values) | None = None
+    party: str | None = None
+    type: CommitmentType | None = None
+
+
+class ActionQuery(Schema):
+    q: str | None = None
+    status: Literal["open", "overdue", "in_progress", "closed", "done", "dismissed", "all"] | None = Field(
+        None, description="Default: open (open or in progress).")
+    owner: str | None = Field(None, description='Username; "none": unassigned.')
+    mine: bool = Field(False, description="The token's user's actions and those of the away owners they stand in for.")
+    party: str | None = None
+    type: CommitmentType | None = None
+    due_within: int | None = Days
+    answered_by: str | None = Field(None, description="Actions on the commitments this user answers for.")
+    commitment: str | None = Field(None, description="reference/id of one commitment.")
+
+
+class EventQuery(Schema):
+    q: str | None = Field(None, description="Words of the id, reference or product.")
+    kind: EventKind | None = None
+    party: str | None = None
+    source: str | None = None
+    since: dt.date | None = Field(None, description="From this day (in the server's time zone).")
+    until: dt.date | None = Field(None, description="To this day, included.")
+
 
 
 class PageQuery(Schema):

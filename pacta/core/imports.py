@@ -198,7 +198,7 @@ def read_event_records(
     return frame if with_lines else frame.drop("line")
 
 
-_RECORD_SCHEMA = {name: pl.Utf8 for name in CANONICAL_COLUMNS}
+_TEXT_TYPES = {str, type(None)}
 
 
 def _record_text(value: Any, index: int, name: str, source_name: str, issues: list[ImportIssue]) -> str | None:
@@ -207,9 +207,11 @@ def _record_text(value: Any, index: int, name: str, source_name: str, issues: li
         return value
     if isinstance(value, bool):
         return "true" if value else "false"
-    if isinstance(value, Decimal):
-        return format(value, "f")
-    if isinstance(value, (int, float)):
+    if isinstance(value, (Decimal, float)):
+        # Plain notation within reason; an exponent beyond it stays as written (and is not a number then).
+        number = Decimal(value) if isinstance(value, Decimal) else Decimal(repr(value))
+        return format(number, "f") if number.is_finite() and abs(number.adjusted()) < 40 else str(value)
+    if isinstance(value, int):
         return str(value)
     issues.append(ImportIssue(source_name, index, name, _("Enter a single value: text, a number, true or false.")))
     return None
@@ -218,20 +220,17 @@ def _record_text(value: Any, index: int, name: str, source_name: str, issues: li
 def _records_frame(rows: list[dict], source_name: str, issues: list[ImportIssue]) -> pl.DataFrame:
     """The records as text columns c0..cN (a file's cells) and their index as the line.
 
-    polars turns numbers and booleans into the text a file would hold (3, 0.1,
-    true) without a Python loop; a list or an object as a value stops it, and
-    is then reported and read as nothing.
+    A column of text and nulls (the common case) passes as it is; a column
+    with numbers or booleans is turned into the text a file would hold (3,
+    0.1, true) value by value, and a list or an object in it is an error.
     """
-    try:
-        raw = pl.from_dicts(rows, schema=_RECORD_SCHEMA, strict=False)
-    except (pl.exceptions.ComputeError, pl.exceptions.SchemaError, TypeError, ValueError, OverflowError):
-        # A list, an object or a number polars cannot hold (10**20): the slow way, value by value.
-        texts = []
-        for index, row in enumerate(rows):
-            texts.append({name: _record_text(row.get(name), index, name, source_name, issues)
-                          for name in CANONICAL_COLUMNS})
-        raw = pl.from_dicts(texts, schema=_RECORD_SCHEMA)
-    raw = raw.rename({name: f"c{i}" for i, name in enumerate(CANONICAL_COLUMNS)})
+    columns = {}
+    for i, name in enumerate(CANONICAL_COLUMNS):
+        values = [row.get(name) for row in rows]
+        if not set(map(type, values)) <= _TEXT_TYPES:
+            values = [_record_text(v, index, name, source_name, issues) for index, v in enumerate(values)]
+        columns[f"c{i}"] = pl.Series(values, dtype=pl.Utf8)
+    raw = pl.DataFrame(columns, schema={f"c{i}": pl.Utf8 for i in range(len(CANONICAL_COLUMNS))})
     return raw.with_row_index(_LINE).with_columns(pl.col(_LINE).cast(pl.Int64))
 
 

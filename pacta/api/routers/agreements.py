@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 from ninja.responses import Status
 
 from pacta.api import auth
-from pacta.api.routers.commitments import commitment_row
 from pacta.api.common import (
     REFUSALS,
     YAML,
+    NulCharacter,
     accepts,
     filtered,
     get_or_404,
@@ -19,12 +19,14 @@ from pacta.api.common import (
     require_change,
     user_named,
 )
+from pacta.api.routers.commitments import commitment_row
 from pacta.api.schemas import (
     AgreementDetail,
     AgreementImportOut,
     AgreementIn,
     AgreementOut,
     AgreementPatch,
+    AgreementQuery,
     CommitmentIn,
     CommitmentOut,
     CommitmentPut,
@@ -52,12 +54,6 @@ router = Router(tags=["agreements"])
 YAML_TYPE = "application/yaml; charset=utf-8"
 FILENAME = "request.yaml"
 
-
-class AgreementQuery(Schema):
-    q: str | None = None
-    status: str | None = None
-    role: str | None = None
-    party: str | None = None
 
 
 def _agreements():
@@ -92,8 +88,11 @@ def commitment_data(key: str, body: CommitmentIn, field: str) -> CommitmentData:
     )
 
 
+# An agreement file (docs/agreement-files.md): its keys are checked by the import itself, with their lines.
+AGREEMENT_FILE = {"type": "object", "required": ["agreements"],
+                  "properties": {"agreements": {"type": "array", "items": {"type": "object"}}}}
 YAML_RESPONSE = {200: {"description": "An agreement file (docs/agreement-files.md).",
-                       "content": {"application/yaml": {"schema": {"type": "string"}}}}}
+                       "content": {"application/yaml": {"schema": AGREEMENT_FILE}}}}
 
 
 @router.get("/agreements", response={200: page_of(AgreementOut), **REFUSALS}, auth=auth.READ)
@@ -110,7 +109,7 @@ def export_agreements_yaml(request, query: Query[AgreementQuery]):
 
 @router.post("/agreements/import", response={200: AgreementImportOut, **REFUSALS}, auth=auth.ADMIN,
              openapi_extra={"requestBody": {"required": True, "content": {
-                 "application/yaml": {"schema": {"type": "string"}}}}})
+                 "application/yaml": {"schema": AGREEMENT_FILE}}}})
 @accepts(*YAML)
 def import_agreements_yaml(request, dry_run: bool = False):
     """Store an agreement file (YAML, as `pacta import agreements` reads it): new agreements are created,
@@ -120,6 +119,8 @@ def import_agreements_yaml(request, dry_run: bool = False):
         text = request.body.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise ImportErrors([ImportIssue(FILENAME, 1, "", _("The file is not UTF-8 text; save it as UTF-8."))]) from None
+    if "\x00" in text:
+        raise NulCharacter()
     docs = parse_agreements(text, FILENAME)
     stored = {a.reference: a for a in _agreements().filter(reference__in=[d.id for d in docs])}
     for doc in docs:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 
 from pacta.api import auth
 from pacta.api.common import EXPORT_RESPONSES, REFUSALS, export, filtered, get_or_404, page, require_change, user_named
 from pacta.api.schemas import (
     CommitmentOperationsPatch,
     CommitmentOut,
+    CommitmentQuery,
     ExportQuery,
     InstanceOut,
+    InstanceQuery,
     PageQuery,
     page_of,
 )
@@ -24,24 +26,6 @@ from pacta.front.watch_forms import InstanceFilter
 router = Router(tags=["commitments"])
 
 
-class CommitmentQuery(Schema):
-    q: str | None = None
-    type: str | None = None
-    status: str | None = None
-    evaluated: str | None = None
-    owner: str | None = None
-    party: str | None = None
-    role: str | None = None
-    removed: bool = False
-
-
-class InstanceQuery(Schema):
-    q: str | None = None
-    status: str | None = None
-    owner: str | None = None
-    party: str | None = None
-    type: str | None = None
-    due_within: int | None = None
 
 
 def commitments():

@@ -6,7 +6,7 @@ from typing import Literal
 
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 from ninja.errors import HttpError
 
 from pacta.api import auth
@@ -22,7 +22,7 @@ from pacta.api.common import (
     json_body,
     page,
 )
-from pacta.api.schemas import EventBatchIn, EventBatchOut, EventOut, ExportQuery, PageQuery, page_of
+from pacta.api.schemas import EventBatchIn, EventBatchOut, EventOut, EventQuery, ExportQuery, PageQuery, page_of
 from pacta.core.actions.events import do_import_events
 from pacta.core.actions.register import RegisterError
 from pacta.core.imports import ImportErrors, read_event_records
@@ -35,14 +35,6 @@ MAX_BATCH = 10_000
 SOURCE_LENGTH = 64
 BATCH_KEYS = ("source", "events")
 
-
-class EventQuery(Schema):
-    q: str | None = None
-    kind: str | None = None
-    party: str | None = None
-    source: str | None = None
-    since: str | None = None
-    until: str | None = None
 
 
 class BatchRefused(HttpError):

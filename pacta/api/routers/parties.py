@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 from ninja.responses import Status
 
 from pacta.api import auth
 from pacta.api.common import REFUSALS, filtered, get_or_404, page, require_change, user_named
-from pacta.api.schemas import PageQuery, PartyIn, PartyOut, PartyPatch, page_of
+from pacta.api.schemas import PageQuery, PartyIn, PartyOut, PartyPatch, PartyQuery, page_of
 from pacta.core.actions.register import do_create_party, do_update_party
 from pacta.core.models import Party
 from pacta.front.filters import PartyFilter
@@ -15,11 +15,6 @@ from pacta.front.filters import PartyFilter
 router = Router(tags=["parties"])
 PEOPLE = ("spoc", "deputy")
 
-
-class PartyQuery(Schema):
-    q: str | None = None
-    role: str | None = None
-    country: str | None = None
 
 
 def _parties():

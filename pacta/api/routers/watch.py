@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
-from ninja import Query, Router, Schema
+from ninja import Query, Router
 from ninja.responses import Status
 
 from pacta.api import auth
@@ -14,7 +14,9 @@ from pacta.api.schemas import (
     ActionIn,
     ActionOut,
     ActionPatch,
+    ActionQuery,
     DeviationOut,
+    DeviationQuery,
     ExportQuery,
     PageQuery,
     ResolveIn,
@@ -35,25 +37,6 @@ from pacta.front.watch_forms import ActionFilter, DeviationFilter
 router = Router()
 
 
-class DeviationQuery(Schema):
-    q: str | None = None
-    processed: str | None = None
-    new_status: str | None = None
-    outcome: str | None = None
-    party: str | None = None
-    type: str | None = None
-
-
-class ActionQuery(Schema):
-    q: str | None = None
-    status: str | None = None
-    owner: str | None = None
-    mine: bool = False
-    party: str | None = None
-    type: str | None = None
-    due_within: int | None = None
-    answered_by: str | None = None
-    commitment: str | None = None
 
 
 def deviations():

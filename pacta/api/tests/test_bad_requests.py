@@ -48,7 +48,19 @@ def test_wrong_query_values_are_a_422(api_client, tokens, world):
     client = api_client(tokens["read"])
     assert client.get("/parties", query={"limit": "0"}).status_code == 422
     assert client.get("/commitments", query={"status": "sleeping"}).status_code == 422
-    assert client.get("/actions", query={"owner": "ghost"}).status_code == 422
+    assert client.get("/events", query={"since": "yesterday"}).status_code == 422
+
+
+def test_a_filter_by_a_name_nobody_has_finds_nothing(api_client, tokens, world):
+    response = api_client(tokens["read"]).get("/commitments", query={"owner": "ghost"})
+    assert (response.status_code, response.json()["count"]) == (200, 0)
+
+
+def test_a_nul_character_is_refused_before_it_reaches_the_database(api_client, tokens, world):
+    client = api_client(tokens["admin"])
+    assert client.post("/parties", {"code": "X\u0000", "name": "X"}).status_code == 400
+    assert client.get("/parties", query={"q": "\x00"}).status_code == 400
+    assert not Party.objects.filter(code__startswith="X").exists()
 
 
 def test_a_body_over_the_upload_limit_is_a_413(api_client, tokens, world, settings):

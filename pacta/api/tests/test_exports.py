@@ -48,7 +48,7 @@ def test_the_api_exports_as_xlsx_with_the_same_rows(api_client, tokens, filled):
     response = api_client(tokens["read"]).get("/events/export", query={"format": "xlsx"})
     sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
     rows = [[c for c in row] for row in sheet.iter_rows(values_only=True)]
-    assert rows[0][:4] == ("Id", "Kind", "Party", "At")
+    assert rows[0][:4] == ["Id", "Kind", "Party", "At"]
     assert rows[1][0] == "INV-1" and float(rows[1][10]) == 100.5
 
 
