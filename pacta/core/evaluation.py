@@ -50,6 +50,7 @@ from pacta.core.models import (
     Waiver,
 )
 from pacta.core.specs import HistoryEntry, build_segments
+from pacta.lib import clock
 from pacta.lib.dates import end_of_day, start_of_day
 
 BATCH_SIZE = 5000  # commitments evaluated together (their parties' events read once)
@@ -166,16 +167,31 @@ def _pair_specs(commitments: list[Commitment], errors: list[str]) -> list[tuple[
 # Events from the log
 
 
+def _json_row(values: str) -> str:
+    """SQL: the `values` (an SQL list) of a row as one JSON array, as text.
+
+    Rows read in bulk come this way and polars splits and parses them
+    (`_json_rows`): the driver would build a Python object per value, which for
+    a million rows of 17 values costs more than anything done with them."""
+    return f"json_array({values})" if connection.vendor == "sqlite" else f"CAST(json_build_array({values}) AS TEXT)"
+
+
+def _json_rows(rows: list[tuple[str]], names: Iterable[str]) -> pl.DataFrame:
+    """Rows of one `_json_row` each as a frame of text columns `names` (numbers as their text)."""
+    names = list(names)
+    if not rows:
+        return pl.DataFrame(schema=dict.fromkeys(names, pl.Utf8))
+    arrays = pl.Series("row", [r[0] for r in rows], dtype=pl.Utf8).str.json_decode(pl.List(pl.Utf8))
+    return arrays.list.to_struct(fields=names).struct.unnest()
+
+
 def _event_sql(where: str) -> str:
     event, party = Event._meta.db_table, Party._meta.db_table
-    # Each row comes as one JSON array of texts, split into columns and parsed by
-    # polars: a Python object per value (a million rows of 17) would dominate the load.
-    values = """e.source, e.external_id, e.kind, p.code, CAST(e.at AS TEXT),
+    row = _json_row("""e.source, e.external_id, e.kind, p.code, CAST(e.at AS TEXT),
                CASE WHEN e.date_only THEN '1' ELSE '0' END, e.ref, e.product,
                CAST(e.quantity AS TEXT), CAST(e.unit_price AS TEXT), CAST(e.discount AS TEXT),
                CAST(e.list_price AS TEXT), CAST(e.amount AS TEXT), e.currency, CAST(e.due AS TEXT),
-               CASE WHEN e.due_date_only THEN '1' ELSE '0' END, CASE WHEN e.force_majeure THEN '1' ELSE '0' END"""
-    row = f"json_array({values})" if connection.vendor == "sqlite" else f"CAST(json_build_array({values}) AS TEXT)"
+               CASE WHEN e.due_date_only THEN '1' ELSE '0' END, CASE WHEN e.force_majeure THEN '1' ELSE '0' END""")
     return f"SELECT {row} FROM {event} e JOIN {party} p ON p.id = e.party_id WHERE {where}"
 
 
@@ -187,10 +203,8 @@ def _moment_from_text(name: str) -> pl.Expr:
 
 
 def _frame_from_rows(rows: list[tuple[str]]) -> pl.DataFrame:
-    """Rows of `_event_sql` (a JSON array each) as an `EVENT_SCHEMA` frame."""
-    arrays = pl.Series("row", [r[0] for r in rows], dtype=pl.Utf8).str.json_decode(pl.List(pl.Utf8))
-    raw = arrays.list.to_struct(fields=list(EVENT_SCHEMA)).struct.unnest()
-    return raw.with_columns(
+    """Rows of `_event_sql` as an `EVENT_SCHEMA` frame."""
+    return _json_rows(rows, EVENT_SCHEMA).with_columns(
         _moment_from_text("at"), _moment_from_text("due"),
         *((pl.col(n) == "1").alias(n) for n in ("date_only", "due_date_only", "force_majeure")),
         *(pl.when(pl.col(n) == "").then(None).otherwise(pl.col(n)).alias(n) for n in ("ref", "product", "currency")),
@@ -282,13 +296,6 @@ def _money_text(money: list) -> str:
     return json.dumps([money_to_json(m) for m in money]) if money else _NO_MONEY
 
 
-def _frame(rows: list[tuple], schema: dict[str, pl.DataType]) -> pl.DataFrame:
-    """Rows from a cursor as a frame, built column by column (row-wise construction is slower)."""
-    columns = list(zip(*rows, strict=True)) if rows else [()] * len(schema)
-    return pl.DataFrame({name: pl.Series(name, values, dtype=dtype)
-                         for (name, dtype), values in zip(schema.items(), columns, strict=True)})
-
-
 class _Verdicts:
     """One batch's verdicts: `rows`, the instance rows as a frame (`_ROW_SCHEMA`, and `row`, the
     place of the instance in `instances`), and `commitments`, the rows of the commitments' cache."""
@@ -349,13 +356,11 @@ def _stored_rows(cursor, ids: list[int]) -> pl.DataFrame:
     """The stored instances of these commitments (`_STORED_SCHEMA`, in the order the database
     gives them), comparable with `_Verdicts.rows`: moments as SQLite's text (PostgreSQL's without
     its "+00")."""
-    cursor.execute(
-        "SELECT id, commitment_id, {key}, status, health, CAST(due AS TEXT), CAST(done AS TEXT), days_late, "
-        "CAST(money AS TEXT), explanation FROM {table} WHERE commitment_id IN ({ids})".format(
-            key=connection.ops.quote_name("key"), table=Instance._meta.db_table, ids=", ".join(["%s"] * len(ids))),
-        ids,
-    )
-    stored = _frame(cursor.fetchall(), _STORED_SCHEMA)
+    row = _json_row("id, commitment_id, {key}, status, health, CAST(due AS TEXT), CAST(done AS TEXT), days_late, "
+                    "CAST(money AS TEXT), explanation".format(key=connection.ops.quote_name("key")))
+    cursor.execute(f"SELECT {row} FROM {Instance._meta.db_table} WHERE commitment_id IN ({', '.join(['%s'] * len(ids))})",
+                   ids)
+    stored = _json_rows(cursor.fetchall(), _STORED_SCHEMA).cast(_STORED_SCHEMA)
     if connection.vendor == "sqlite":
         return stored
     return stored.with_columns(*(pl.col(c).str.replace(r"\+00(:00)?$", "") for c in ("due", "done")))
@@ -432,8 +437,8 @@ def evaluate_and_store(*, commitments: Iterable[Commitment] | QuerySet | None = 
                        as_of: dt.datetime | None = None, batch_size: int = BATCH_SIZE,
                        progress: Callable[[int, int], None] | None = None) -> EvaluationSummary:
     """Evaluate the given commitments (default: every stored one) as of `as_of`
-    (default: now) and store the verdicts. Drafts are skipped and counted.
-    `progress(done, total)` is called after each batch.
+    (default: the domain clock, `pacta.lib.clock.now()`) and store the verdicts.
+    Drafts are skipped and counted. `progress(done, total)` is called after each batch.
 
     Returns an `EvaluationSummary` whose `results` are the engine's Results,
     ordered by party, agreement and commitment.
@@ -449,7 +454,7 @@ def evaluate_and_store(*, commitments: Iterable[Commitment] | QuerySet | None = 
 
 def _evaluate_and_store(commitments: Iterable[Commitment] | QuerySet | None, as_of: dt.datetime | None,
                         batch_size: int, progress: Callable[[int, int], None] | None) -> EvaluationSummary:
-    as_of = as_of or timezone.now()
+    as_of = as_of or clock.now()  # the domain clock: PACTA_CLOCK judges the whole installation as of then
     if timezone.is_naive(as_of):
         raise ValueError("as_of must be timezone-aware")
     summary = EvaluationSummary(as_of=as_of)
