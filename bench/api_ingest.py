@@ -17,7 +17,7 @@ The run is bounded: at most `--batches` batches and `--seconds` of posting,
 then the server is stopped. It writes its figure into docs/benchmarks.md
 between the `api-ingest` markers (`--no-docs` leaves the page alone).
 
-Run: `python -m bench.api_ingest [--customers 100] [--batches 10] [--seconds 300] [--no-docs]`.
+Run: `python -m bench.api_ingest [--customers 150] [--batches 10] [--seconds 300] [--no-docs]`.
 """
 
 from __future__ import annotations
@@ -210,7 +210,7 @@ INTRO = (
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--customers", type=int, default=100)
+    parser.add_argument("--customers", type=int, default=150)
     parser.add_argument("--batches", type=int, default=10)
     parser.add_argument("--seconds", type=float, default=300)
     parser.add_argument("--out", type=Path, default=generate.OUT_DIR / "api")
