@@ -74,7 +74,7 @@ def prepare(out: Path, customers: int) -> tuple[dict, Path]:
     for path in out.glob("api.sqlite3*"):
         path.unlink()
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{db}", "PACTA_VAR_DIR": str(out / "var"),
-           "PACTA_CLOCK": generate.AS_OF, "PACTA_API_RATE_LIMIT": "100000", "DEBUG": "0",
+           "PACTA_CLOCK": generate.AS_OF, "DEBUG": "0",
            "SECRET_KEY": "benchmark", "SITE_URL": "http://127.0.0.1"}
     pacta(env, "migrate", "-v", "0")
     pacta(env, "import", "agreements", str(out / "agreements.yaml"))

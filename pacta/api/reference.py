@@ -52,6 +52,26 @@ apart, up to 10 times. Every attempt is in the webhook's delivery log.
 """
 
 
+def _settings() -> str:
+    from pacta.api import auth
+    from pacta.core import webhooks
+
+    rows = [
+        ("PACTA_API_RATE_LIMIT", auth.DEFAULT_RATE_LIMIT, "requests per minute of a token without a limit of its own"),
+        ("PACTA_WEBHOOK_TIMEOUT", webhooks.TIMEOUT_SECONDS, "seconds to wait for a receiver's answer"),
+        ("PACTA_WEBHOOK_MAX_ATTEMPTS", webhooks.MAX_ATTEMPTS, "tries before a delivery has failed"),
+        ("PACTA_WEBHOOK_RETRY_FIRST_SECONDS", int(webhooks.RETRY_FIRST.total_seconds()),
+         "wait after the first failure (doubling)"),
+        ("PACTA_WEBHOOK_RETRY_LONGEST_SECONDS", int(webhooks.RETRY_LONGEST.total_seconds()),
+         "longest wait between tries"),
+        ("PACTA_WEBHOOK_SETTLE_SECONDS", int(webhooks.SETTLE.total_seconds()),
+         "how long new rows are looked at again (a row may commit after a younger one)"),
+        ("PACTA_WEBHOOK_BATCH", webhooks.BATCH, "rows queued per webhook and pass"),
+    ]
+    table = "\n".join(f"| `{name}` | {default} | {what} |" for name, default, what in rows)
+    return f"## Settings\n\n| setting | default | what |\n|---|---|---|\n{table}\n"
+
+
 def _type(schema: dict) -> str:
     if "$ref" in schema:
         name = schema["$ref"].rsplit("/", 1)[1]
@@ -121,7 +141,8 @@ def _component(name: str, schema: dict) -> list[str]:
 
 def render(schema: dict) -> str:
     """The reference page for an OpenAPI schema."""
-    lines = [HEAD, schema["info"].get("description", "").strip(), "", ERRORS, WEBHOOKS, "## Operations", ""]
+    lines = [HEAD, schema["info"].get("description", "").strip(), "", ERRORS, WEBHOOKS, _settings(),
+             "## Operations", ""]
     by_tag: dict[str, list[tuple[str, str, dict]]] = {}
     for path, methods in schema["paths"].items():
         for method, op in methods.items():

@@ -582,18 +582,12 @@ class CommitmentOperationsPatch(Input):
     revision: int | None = None
 
 
-class InstanceOut(Schema):
+class OnCommitment(Schema):
+    """A row of a commitment (instance, deviation, action): its agreement, commitment id and party."""
+
     agreement: str
     commitment: str
     party: str
-    key: str
-    status: str
-    health: str
-    due: dt.datetime | None
-    done: dt.datetime | None
-    days_late: int | None
-    money: list[MoneyOut]
-    explanation: str
 
     @staticmethod
     def resolve_agreement(obj) -> str:
@@ -606,6 +600,17 @@ class InstanceOut(Schema):
     @staticmethod
     def resolve_party(obj) -> str:
         return obj.commitment.agreement.party.code
+
+
+class InstanceOut(OnCommitment):
+    key: str
+    status: str
+    health: str
+    due: dt.datetime | None
+    done: dt.datetime | None
+    days_late: int | None
+    money: list[MoneyOut]
+    explanation: str
 
 
 # ---------------------------------------------------------------------------
@@ -723,11 +728,8 @@ def _event_moment(value: dt.datetime, date_only: bool) -> str:
 # Deviations and actions
 
 
-class DeviationOut(Schema):
+class DeviationOut(OnCommitment):
     id: int
-    agreement: str
-    commitment: str
-    party: str
     type: str
     instance: str = Field(..., description="Empty for the commitment as a whole.")
     old_status: str
@@ -742,18 +744,6 @@ class DeviationOut(Schema):
     action: int | None
 
     @staticmethod
-    def resolve_agreement(obj) -> str:
-        return obj.commitment.agreement.reference
-
-    @staticmethod
-    def resolve_commitment(obj) -> str:
-        return obj.commitment.key
-
-    @staticmethod
-    def resolve_party(obj) -> str:
-        return obj.commitment.agreement.party.code
-
-    @staticmethod
     def resolve_type(obj) -> str:
         return obj.commitment.type
 
@@ -766,11 +756,8 @@ class DeviationOut(Schema):
         return obj.action_id
 
 
-class ActionOut(Schema):
+class ActionOut(OnCommitment):
     id: int
-    agreement: str
-    commitment: str
-    party: str
     instance: str
     title: str
     description: str
@@ -786,18 +773,6 @@ class ActionOut(Schema):
     resolution: str
     revision: int
     url: str | None = None
-
-    @staticmethod
-    def resolve_agreement(obj) -> str:
-        return obj.commitment.agreement.reference
-
-    @staticmethod
-    def resolve_commitment(obj) -> str:
-        return obj.commitment.key
-
-    @staticmethod
-    def resolve_party(obj) -> str:
-        return obj.commitment.agreement.party.code
 
     @staticmethod
     def resolve_instance(obj) -> str:
