@@ -81,16 +81,20 @@ def check_files(agreements: str | Path, events: list[str | Path], as_of: dt.date
 # Human-readable output
 
 
-def _status_label(status: str) -> str:
+def _status_labels() -> dict[str, str]:
+    """Commitment statuses and their labels in the active language (looked up once per table)."""
     from pacta.core.models import Commitment
 
-    return str(dict(Commitment.Status.choices).get(status, status))
+    return {value: str(label) for value, label in Commitment.Status.choices}
 
 
-def _counts_text(counts: dict[str, int]) -> str:
+def _instance_labels() -> dict[str, str]:
     from pacta.core.models import Instance
 
-    labels = dict(Instance.Status.choices)
+    return {value: str(label) for value, label in Instance.Status.choices}
+
+
+def _counts_text(counts: dict[str, int], labels: dict[str, str]) -> str:
     return ", ".join(f"{n} {labels.get(s, s)}" for s, n in counts.items() if n) or "–"
 
 
@@ -109,15 +113,17 @@ def render_text(results: list[Result], as_of: dt.datetime, style) -> str:
     by_agreement: dict[tuple[str, str], list[Result]] = defaultdict(list)
     for r in results:
         by_agreement[(r.agreement, r.party)].append(r)
+    statuses, instance_statuses = _status_labels(), _instance_labels()
     lines = [_("As of %(as_of)s") % {"as_of": as_of.isoformat()}, ""]
     for (agreement, party), rows in by_agreement.items():
         lines.append(style.MIGRATE_HEADING(f"{agreement} · {party}"))
         width_id = max(len(r.commitment) for r in rows)
         width_type = max(len(r.type) for r in rows)
         for r in rows:
-            label = _status_label(r.status)
+            label = statuses.get(r.status, r.status)
             status = paint.get(r.status, lambda s: s)(label.ljust(9))
-            row = f"  {r.commitment.ljust(width_id)}  {r.type.ljust(width_type)}  {status}  {_counts_text(r.counts)}"
+            counts = _counts_text(r.counts, instance_statuses)
+            row = f"  {r.commitment.ljust(width_id)}  {r.type.ljust(width_type)}  {status}  {counts}"
             money = _money_text(r)
             lines.append(row + (f"  {money}" if money else ""))
             if r.explanation:
@@ -126,7 +132,7 @@ def render_text(results: list[Result], as_of: dt.datetime, style) -> str:
     totals: dict[str, int] = defaultdict(int)
     for r in results:
         totals[r.status] += 1
-    summary = ", ".join(f"{totals[s]} {_status_label(s)}" for s in ("kept", "open", "at_risk", "broken") if totals[s])
+    summary = ", ".join(f"{totals[s]} {statuses.get(s, s)}" for s in ("kept", "open", "at_risk", "broken") if totals[s])
     lines.append(_("%(count)s commitments: %(summary)s.") % {"count": len(results), "summary": summary or "–"})
     return "\n".join(lines)
 
