@@ -67,6 +67,7 @@ def _settings() -> str:
         ("PACTA_WEBHOOK_SETTLE_SECONDS", int(webhooks.SETTLE.total_seconds()),
          "how long new rows are looked at again (a row may commit after a younger one)"),
         ("PACTA_WEBHOOK_BATCH", webhooks.BATCH, "rows queued per webhook and pass"),
+        ("PACTA_WEBHOOK_PER_PASS", webhooks.PER_PASS, "posts per pass of the watcher at most"),
     ]
     table = "\n".join(f"| `{name}` | {default} | {what} |" for name, default, what in rows)
     return f"## Settings\n\n| setting | default | what |\n|---|---|---|\n{table}\n"

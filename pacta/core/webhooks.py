@@ -25,7 +25,8 @@ secret>`, and records the attempt in the delivery's log. A 2xx answer
 delivers it; anything else (another status, a redirect, a timeout, a refused
 connection) retries after 1, 2, 4 … minutes, at most 6 hours apart, and after
 `PACTA_WEBHOOK_MAX_ATTEMPTS` tries it has failed for good. After one failure a
-subscription gets no more tries in the same pass: a receiver that is down
+subscription gets no more tries in the same pass, and a pass posts at most
+`PACTA_WEBHOOK_PER_PASS` deliveries: a receiver that is down, or a backlog,
 does not hold up the watcher.
 
 Scheduling uses the wall clock, as the outbox does: `now` is
@@ -62,6 +63,7 @@ RETRY_FIRST = dt.timedelta(minutes=1)
 RETRY_LONGEST = dt.timedelta(hours=6)
 MAX_ATTEMPTS = 10
 BATCH = 200  # rows queued per subscription and pass, deliveries claimed per round
+PER_PASS = 1000  # posts per pass at most: a backlog does not hold up the watcher's other work
 ACTION_TOPICS = {"open_action": "action.opened", "change_action": "action.changed", "resolve_action": "action.resolved"}
 SIGNATURE_HEADER = "X-Pacta-Signature"
 
@@ -279,7 +281,8 @@ def deliver_due_webhooks(now: dt.datetime | None = None, *, should_stop: Callabl
     now = now or timezone.now()
     report = WebhookReport(queued=queue_webhooks(now))
     down: set[int] = set()  # subscriptions that failed in this pass
-    while not should_stop():
+    budget = _setting("PACTA_WEBHOOK_PER_PASS", PER_PASS)
+    while not should_stop() and budget > 0:
         due = list(WebhookDelivery.objects.filter(_claimable(now)).exclude(subscription__in=down)
                    .order_by("next_attempt_at", "pk").values_list("pk", "subscription_id")[:BATCH])
         if not due:
@@ -290,6 +293,7 @@ def deliver_due_webhooks(now: dt.datetime | None = None, *, should_stop: Callabl
                 continue  # its receiver is down, or another sender was quicker
             delivery = WebhookDelivery.objects.select_related("subscription").get(pk=pk)
             attempt = deliver(delivery, token)
+            budget -= 1
             if attempt.ok:
                 report.delivered += 1
             else:
@@ -297,6 +301,6 @@ def deliver_due_webhooks(now: dt.datetime | None = None, *, should_stop: Callabl
                 failed = delivery.attempts >= _setting("PACTA_WEBHOOK_MAX_ATTEMPTS", MAX_ATTEMPTS)
                 report.failed += failed
                 report.retried += not failed
-            if should_stop():
+            if should_stop() or budget <= 0:
                 break
     return report

@@ -180,3 +180,14 @@ def test_the_watcher_s_pass_delivers_the_webhooks(world, receiver):
     bodies = receiver.bodies()
     assert recorded.pk in [b["deviation"]["id"] for b in bodies]
     assert len(bodies) == Deviation.objects.count()
+
+
+@time_machine.travel(NOW, tick=False)
+def test_a_pass_posts_a_bounded_number_and_the_next_pass_goes_on(world, receiver, settings):
+    settings.PACTA_WEBHOOK_PER_PASS = 2
+    do_create_webhook(acting_user=world.mona, name="ERP", url=receiver.url)
+    for key in ("a", "b", "c"):
+        deviation(world, key)
+    assert deliver_due_webhooks(NOW).delivered == 2
+    assert deliver_due_webhooks(NOW).delivered == 1
+    assert [b["deviation"]["instance"] for b in receiver.bodies()] == ["a", "b", "c"]
