@@ -68,6 +68,8 @@ def test_the_delivery_log_shows_each_attempt(client, world):
                                    log=[{"at": NOW.isoformat(), "status": 503, "error": "HTTP 503", "ms": 12}])
     page = signed_in(client, "mona").get(f"/integrations/webhooks/{webhook.pk}/").content.decode()
     assert "deviation.recorded" in page and "HTTP 503 (12 ms)" in page
+    exported = client.get(f"/integrations/webhooks/{webhook.pk}/", {"format": "csv"}).content.decode()
+    assert exported.splitlines()[1].split(",")[1:4] == ["deviation.recorded", "queued", "1"]
 
 
 def test_a_webhook_is_removed_after_confirmation(client, world):

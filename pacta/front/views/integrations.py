@@ -54,6 +54,15 @@ EVENT_COLUMNS = [
     Column("due", lambda e: (e.due.date() if e.due_date_only else e.due) if e.due else None),
     Column("force_majeure", lambda e: e.force_majeure),
 ]
+DELIVERY_COLUMNS = [
+    Column(gettext_lazy("created"), lambda d: d.created_at),
+    Column(gettext_lazy("topic"), lambda d: d.topic),
+    Column(gettext_lazy("status"), lambda d: d.status),
+    Column(gettext_lazy("attempts"), lambda d: d.attempts),
+    Column(gettext_lazy("next attempt"), lambda d: d.next_attempt_at),
+    Column(gettext_lazy("delivered"), lambda d: d.delivered_at),
+    Column(gettext_lazy("last error"), lambda d: d.last_error),
+]
 EVENT_SORTS = {"at": ("at",), "party": ("party__code", "at"), "kind": ("kind", "at"), "recorded": ("created_at",)}
 
 
@@ -191,6 +200,8 @@ def webhook_edit(request, pk):
 def _webhook_page(request, webhook: WebhookSubscription, secret: str = ""):
     deliveries = Listing(request, webhook.deliveries.all(), sorts={"created": ("created_at",)}, default="-created",
                          per_page=DELIVERIES_PER_PAGE)
+    if deliveries.export_format:
+        return deliveries.export(f"webhook-{webhook.pk}-deliveries", DELIVERY_COLUMNS)
     return render(request, "front/integrations/webhook_detail.html", {
         "webhook": webhook, "secret": secret, "listing": deliveries,
     })
