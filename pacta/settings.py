@@ -166,6 +166,9 @@ PACTA_HOURLY_RATE = env("PACTA_HOURLY_RATE", "50")
 PACTA_MARGIN_PERCENT = env("PACTA_MARGIN_PERCENT", "20")
 PACTA_COST_SHARE_LIMIT = env("PACTA_COST_SHARE_LIMIT", "10")
 
+# The REST API: requests per token and minute unless the token sets its own limit.
+PACTA_API_RATE_LIMIT = int(env("PACTA_API_RATE_LIMIT", "600") or 600)
+
 # Uploads: agreement and event files are read in memory up to this size.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024

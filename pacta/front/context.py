@@ -16,6 +16,7 @@ NAV = [
     ("engagement:intakes", _("Intakes"), None),
     ("engagement:updates", _("Status updates"), None),
     ("review:coverage", _("Reviews"), "/review/"),
+    ("integrations:events", _("Events"), None),
     ("front:import", _("Import"), None),
     ("front:audit", _("Audit log"), None),
 ]
