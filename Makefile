@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/pacta
 
-.PHONY: demo test test-sqlite test-postgres venv dev-venv browser messages bench serve clean
+.PHONY: demo test lint test-sqlite test-postgres venv dev-venv browser messages bench serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -34,6 +34,7 @@ demo: venv
 
 ## make test: the whole suite on SQLite, then on PostgreSQL when it is reachable
 test: dev-venv browser
+	$(BIN)/ruff check pacta bench
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
 
