@@ -33,10 +33,13 @@ demo: venv
 	PACTA_DEMO=1 $(BIN)/pacta demo
 
 ## make test: the whole suite on SQLite, then on PostgreSQL when it is reachable
-test: dev-venv browser
-	$(BIN)/ruff check pacta bench
+test: dev-venv browser lint
 	$(MAKE) --no-print-directory test-sqlite
 	$(MAKE) --no-print-directory test-postgres
+
+## undefined names and unused imports (ruff, errors only)
+lint: dev-venv
+	$(BIN)/ruff check pacta bench
 
 test-sqlite:
 	$(BIN)/pytest -q $(PYTEST_ARGS)
