@@ -17,9 +17,12 @@ import json
 import re
 import sys
 from collections import defaultdict
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from pacta.core.commitments.base import Result, money_to_json
@@ -54,16 +57,30 @@ def check_files(agreements: str | Path, events: list[str | Path], as_of: dt.date
     from pacta.core.commitments.base import EVENT_SCHEMA
     from pacta.core.engine import evaluate
 
-    issues: list[ImportIssue] = []
-    docs = []
+    # The event files are read while the agreement file is parsed: polars reads without
+    # holding the GIL, so on two cores most of the reading is hidden behind the YAML.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        reading = pool.submit(_in_language(translation.get_language(), _read_event_files), events)
+        docs, issues = _read_agreements(agreements)
+        frames, event_issues = reading.result()
+    if issues or event_issues:
+        raise ImportErrors(issues + event_issues)
+    frame = pl.concat(frames) if frames else pl.DataFrame(schema=EVENT_SCHEMA)
+    return evaluate(docs_to_specs(docs), frame, as_of)
+
+
+def _read_agreements(path: str | Path) -> tuple[list, list[ImportIssue]]:
     try:
-        docs = parse_agreements(Path(agreements).read_text(encoding="utf-8"), str(agreements))
+        return parse_agreements(Path(path).read_text(encoding="utf-8"), str(path)), []
     except ImportErrors as exc:
-        issues += exc.issues
+        return [], exc.issues
     except (OSError, UnicodeDecodeError) as exc:
-        issues.append(ImportIssue(str(agreements), 1, "", _("Cannot read the file: %(error)s.") % {"error": exc}))
-    frames = []
-    for path in events:
+        return [], [ImportIssue(str(path), 1, "", _("Cannot read the file: %(error)s.") % {"error": exc})]
+
+
+def _read_event_files(paths: list[str | Path]) -> tuple[list, list[ImportIssue]]:
+    frames, issues = [], []
+    for path in paths:
         try:
             # Each file is its own source: ids need to be unique within a file only.
             frames.append(read_events(Path(path), filename=str(path), event_source=Path(path).name))
@@ -71,10 +88,15 @@ def check_files(agreements: str | Path, events: list[str | Path], as_of: dt.date
             issues += exc.issues
         except OSError as exc:
             issues.append(ImportIssue(str(path), 1, "", _("Cannot read the file: %(error)s.") % {"error": exc}))
-    if issues:
-        raise ImportErrors(issues)
-    frame = pl.concat(frames) if frames else pl.DataFrame(schema=EVENT_SCHEMA)
-    return evaluate(docs_to_specs(docs), frame, as_of)
+    return frames, issues
+
+
+def _in_language(language: str | None, func: Callable):
+    """`func` run in `language` (the active language is per thread)."""
+    def run(*args, **kwargs):
+        with translation.override(language):
+            return func(*args, **kwargs)
+    return run
 
 
 # ---------------------------------------------------------------------------
@@ -137,11 +159,21 @@ def render_text(results: list[Result], as_of: dt.datetime, style) -> str:
     return "\n".join(lines)
 
 
-def json_document(doc: dict) -> str:
-    """The document with one result per line: valid JSON, readable in a diff, and written by
-    json's C encoder (an indented dump goes through the pure-Python one, ten times slower)."""
-    results = ",\n ".join(json.dumps(r, ensure_ascii=False) for r in doc["results"])
-    return '{"as_of": %s,\n "results": [\n %s]}' % (json.dumps(doc["as_of"]), results)
+def write_json(results: list[Result], as_of: dt.datetime, write: Callable[[str], object]) -> None:
+    """Write the document of COMMITMENTS.md section 5 (what `engine.results_to_json` builds)
+    with one result per line: valid JSON, readable in a diff, written by json's C encoder (an
+    indented dump goes through the pure-Python one, ten times slower) one result at a time, so
+    that the dicts of half a million instances never exist all at once."""
+    from pacta.core.commitments._scope import paused_gc
+    from pacta.core.commitments.base import result_to_json
+
+    write('{"as_of": %s,\n "results": [\n ' % json.dumps(as_of.isoformat()))
+    separator = ""
+    with paused_gc():  # many small dicts, no cycles; the results themselves stay alive
+        for result in results:
+            write(separator + json.dumps(result_to_json(result), ensure_ascii=False))
+            separator = ",\n "
+    write("]}\n")
 
 
 def exit_code(results: list[Result]) -> int:
@@ -202,9 +234,7 @@ class Command(BaseCommand):
         return summary.results, summary.as_of
 
     def print_results(self, results: list[Result], as_of: dt.datetime, fmt: str) -> None:
-        from pacta.core.engine import results_to_json
-
         if fmt == "json":
-            self.stdout.write(json_document(results_to_json(results, as_of)))
+            write_json(results, as_of, lambda text: self.stdout.write(text, ending=""))
         else:
             self.stdout.write(render_text(results, as_of, self.style))
