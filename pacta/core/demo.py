@@ -135,7 +135,13 @@ def load_demo(*, password: str | None = None, progress=None) -> DemoResult:
 
 
 def evaluate_demo(*, progress=None):
-    """Evaluate every commitment as of `DEMO_AS_OF` and store the verdicts; return the summary."""
+    """Evaluate every commitment as of `DEMO_AS_OF`, store the verdicts and turn the
+    recent deviations into actions, as one watcher pass would (the alerts stay
+    queued: the demo sends no mail); return the evaluation's summary."""
     from pacta.core.evaluation import evaluate_and_store
+    from pacta.core.watch import process_deviations
 
-    return evaluate_and_store(as_of=DEMO_AS_OF, progress=progress)
+    summary = evaluate_and_store(as_of=DEMO_AS_OF, progress=progress)
+    while process_deviations(DEMO_AS_OF):
+        pass
+    return summary
