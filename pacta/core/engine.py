@@ -79,6 +79,8 @@ def apply_waivers(result: Result, waivers: frozenset[str] | set[str]) -> Result:
     health, and no longer counts for the commitment's status; the commitment's
     money drops by what the instance carried.
     """
+    if not waivers:  # the common case: no need to look at every instance
+        return result
     waived = [i for i in result.instances if i.key in waivers and i.status != InstanceStatus.WAIVED]
     if not waived:
         return result
