@@ -490,12 +490,12 @@ def _evaluate_and_store(commitments: Iterable[Commitment] | QuerySet | None, as_
             progress(done, len(ids))
 
     for start in range(0, len(ids), batch_size):
-        loaded = list(_commitments_for_specs(ids[start:start + batch_size]))
-        pairs = _pair_specs(loaded, summary.errors)
-        if pairs:
-            # Hundreds of thousands of rows and results, no cycles among them: with the
-            # results of earlier batches alive, each collection pass would traverse them all.
-            with paused_gc():
+        # Hundreds of thousands of rows and results, no cycles among them: with the
+        # results of earlier batches alive, each collection pass would traverse them all.
+        with paused_gc():
+            loaded = list(_commitments_for_specs(ids[start:start + batch_size]))
+            pairs = _pair_specs(loaded, summary.errors)
+            if pairs:
                 _evaluate_batch(pairs, as_of, now, summary, lambda n, start=start: report(start + n))
         report(start + batch_size)
     summary.statuses = dict(summary.statuses)
