@@ -13,6 +13,7 @@ come from files (file mode) or from the database (database mode).
 from __future__ import annotations
 
 import datetime as dt
+from abc import ABC, abstractmethod
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -345,8 +346,8 @@ def result_to_json(result: Result, *, instances: bool = True) -> dict[str, Any]:
 # The type registry
 
 
-class CommitmentType:
-    """One kind of promise. Subclasses set the class attributes and `evaluate`."""
+class CommitmentType(ABC):
+    """One kind of promise. Subclasses set the class attributes and `evaluate_many`."""
 
     name: ClassVar[str]
     label: ClassVar[Any]  # lazy translated name
@@ -357,21 +358,17 @@ class CommitmentType:
     reads: ClassVar[dict[str, tuple[str, ...]]] = {}
     needs_products: ClassVar[bool] = False
 
-    def evaluate(self, spec: Spec, events: pl.DataFrame, as_of: dt.datetime) -> Result:
-        """Evaluate one commitment against the events of its party, as of a moment.
-
-        `events` holds at least every event of `spec.party` with `at` <= `as_of`
-        (it may hold more; the type filters). Pure: no database, no clock.
-        """
-        raise NotImplementedError
-
+    @abstractmethod
     def evaluate_many(self, specs: list[Spec], events: pl.DataFrame, as_of: dt.datetime) -> list[Result]:
-        """Evaluate several commitments of this type. Types may override this
-        with a set-based evaluation; the default evaluates one by one on each
-        party's slice of the events."""
-        by_party = {key[0]: frame for key, frame in events.group_by(["party"], maintain_order=True)}
-        empty = events.clear()
-        return [self.evaluate(s, by_party.get(s.party, empty), as_of) for s in specs]
+        """Evaluate commitments of this type together (set-based), one Result per spec in order.
+
+        `events` holds at least every event of the specs' parties with `at` <=
+        `as_of` (it may hold more; the type filters). Pure: no database, no clock.
+        """
+
+    def evaluate(self, spec: Spec, events: pl.DataFrame, as_of: dt.datetime) -> Result:
+        """Evaluate one commitment: `evaluate_many` of one."""
+        return self.evaluate_many([spec], events, as_of)[0]
 
     def kinds_read(self, role: str) -> tuple[str, ...]:
         return self.reads.get(role, ())
