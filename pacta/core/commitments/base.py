@@ -13,11 +13,13 @@ come from files (file mode) or from the database (database mode).
 from __future__ import annotations
 
 import datetime as dt
+import json
 from abc import ABC, abstractmethod
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
+from json.encoder import encode_basestring as _json_text  # json.dumps of a str (ensure_ascii=False), in C
 from typing import Any, ClassVar
 
 import polars as pl
@@ -340,6 +342,30 @@ def result_to_json(result: Result, *, instances: bool = True) -> dict[str, Any]:
         doc["instances"] = [instance_to_json(i) for i in result.instances]
     doc["explanation"] = result.explanation
     return doc
+
+
+def result_json_text(result: Result) -> str:
+    """`json.dumps(result_to_json(result), ensure_ascii=False)`, written without building a dict
+    per instance (half the time for the half a million instances of a file-mode run)."""
+    doc = result_to_json(result, instances=False)
+    explanation = doc.pop("explanation")
+    head = json.dumps(doc, ensure_ascii=False)[:-1]  # without its closing brace
+    instances = ", ".join(map(_instance_json_text, result.instances))
+    return f'{head}, "instances": [{instances}], "explanation": {_json_text(explanation)}}}'
+
+
+def _instance_json_text(inst: InstanceResult) -> str:
+    """The JSON text of `instance_to_json(inst)`, key for key."""
+    due, done, health, days_late = inst.due, inst.done, inst.health, inst.days_late
+    money = json.dumps([money_to_json(m) for m in inst.money], ensure_ascii=False) if inst.money else "[]"
+    return (
+        f'{{"key": {_json_text(inst.key)}, "status": {_json_text(str(inst.status))}, '
+        f'"due": {"null" if due is None else _json_text(due.isoformat())}, '
+        f'"done": {"null" if done is None else _json_text(done.isoformat())}, '
+        f'"days_late": {"null" if days_late is None else int(days_late)}, '
+        f'"health": {_json_text(str(health)) if health else "null"}, "money": {money}, '
+        f'"explanation": {_json_text(inst.explanation)}}}'
+    )
 
 
 # ---------------------------------------------------------------------------

@@ -168,13 +168,13 @@ def write_json(results: list[Result], as_of: dt.datetime, write: Callable[[str],
     indented dump goes through the pure-Python one, ten times slower) one result at a time, so
     that the dicts of half a million instances never exist all at once."""
     from pacta.core.commitments._scope import paused_gc
-    from pacta.core.commitments.base import result_to_json
+    from pacta.core.commitments.base import result_json_text
 
     write('{"as_of": %s,\n "results": [\n ' % json.dumps(as_of.isoformat()))
     separator = ""
-    with paused_gc():  # many small dicts, no cycles; the results themselves stay alive
+    with paused_gc():  # many small strings, no cycles; the results themselves stay alive
         for result in results:
-            write(separator + json.dumps(result_to_json(result), ensure_ascii=False))
+            write(separator + result_json_text(result))
             separator = ",\n "
     write("]}\n")
 
