@@ -164,9 +164,10 @@ def render_text(results: list[Result], as_of: dt.datetime, style) -> str:
 
 def write_json(results: list[Result], as_of: dt.datetime, write: Callable[[str], object]) -> None:
     """Write the document of COMMITMENTS.md section 5 (what `engine.results_to_json` builds)
-    with one result per line: valid JSON, readable in a diff, written by json's C encoder (an
-    indented dump goes through the pure-Python one, ten times slower) one result at a time, so
-    that the dicts of half a million instances never exist all at once."""
+    with one result per line: valid JSON, readable in a diff, written one result at a time
+    (`result_json_text`), so that neither the document nor a dict per instance (half a
+    million) is ever built. An indented dump would go through json's pure-Python encoder,
+    ten times slower."""
     from pacta.core.commitments._scope import paused_gc
     from pacta.core.commitments.base import result_json_text
 
