@@ -158,31 +158,3 @@ def test_it_reevaluates_only_the_commitments_the_new_events_touch(order_type):
     assert list(Instance.objects.values_list("commitment__agreement__reference", "key", "status")) == [
         ("ALFKI-2025", "10248", "kept")]
     assert Commitment.objects.get(agreement__reference="BONAP-2025").evaluated_at is None
-
-
-@pytest.mark.slow
-def test_a_million_events_import_in_under_thirty_seconds():
-    for i in range(100):
-        make_party(f"C{i:03d}")
-    n = 1_000_000
-    rows = pl.DataFrame({
-        "source": ["import"] * n,
-        "id": [f"E{i}" for i in range(n)],
-        "kind": ["order", "delivery", "invoice", "payment"] * (n // 4),
-        "party": [f"C{i % 100:03d}" for i in range(n)],
-        "at": pl.datetime_range(dt.datetime(2025, 1, 1, tzinfo=UTC), dt.datetime(2025, 12, 31, tzinfo=UTC),
-                                interval="31s", eager=True, time_zone="UTC")[:n],
-        "date_only": [False] * n,
-        "ref": [f"SO{i // 4}" for i in range(n)],
-        "quantity": [str(i % 40 + 1) for i in range(n)],
-        "unit_price": ["12.34"] * n,
-        "currency": ["EUR"] * n,
-    }).with_columns(pl.col("quantity").cast(EVENT_SCHEMA["quantity"]),
-                    pl.col("unit_price").cast(EVENT_SCHEMA["unit_price"]))
-    rows = rows.with_columns(*(pl.lit(None).cast(t).alias(c) for c, t in EVENT_SCHEMA.items() if c not in rows.columns))
-    rows = rows.with_columns(pl.lit(False).alias("due_date_only"), pl.lit(False).alias("force_majeure"))
-    started = time.perf_counter()
-    batch = do_import_events(rows.select(list(EVENT_SCHEMA)))
-    elapsed = time.perf_counter() - started
-    assert batch.created == n and Event.objects.count() == n
-    assert elapsed < 30, f"{elapsed:.1f} s"

@@ -179,14 +179,3 @@ def test_nothing_is_stored_when_the_events_are_refused(tmp_path):
     assert "NOONE" in str(exc.value)
     assert not Party.objects.exists()
     assert not Event.objects.exists()
-
-
-@pytest.mark.django_db
-def test_the_import_takes_a_few_seconds_at_most():
-    started = time.monotonic()
-    import_northwind()
-    first = time.monotonic() - started
-    started = time.monotonic()
-    import_northwind()
-    again = time.monotonic() - started
-    assert first < 5 and again < 5, (first, again)
