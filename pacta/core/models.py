@@ -567,7 +567,24 @@ class WatchStatus(models.TextChoices):
     LAPSED = "lapsed", _("lapsed")
 
 
-class OutboundMail(models.Model):
+class RetriedDelivery(models.Model):
+    """What the outbox and the webhook deliveries share: attempts with backoff,
+    and a claim that one sender holds until `claimed_until`; a sender that died
+    holding it is replaced once it has expired (see pacta.core.outbox and
+    pacta.core.webhooks)."""
+
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True)
+    last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        abstract = True
+
+
+class OutboundMail(RetriedDelivery):
     """One e-mail in the outbox: composed once, sent at least once, retried with backoff.
 
     The content is rendered when the mail is queued (in the recipient's
@@ -604,14 +621,6 @@ class OutboundMail(models.Model):
     body_text = models.TextField()
     body_html = models.TextField(blank=True)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
-    # A sender claims a mail until `claimed_until`; a sender that died holding
-    # the claim is replaced once it has expired (see pacta.core.watch).
-    claimed_until = models.DateTimeField(null=True, blank=True)
-    claim_token = models.CharField(max_length=32, blank=True)
-    last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
-    last_error = models.TextField(_("last error"), blank=True)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -1169,7 +1178,7 @@ class WebhookSubscription(models.Model):
         return self.name
 
 
-class WebhookDelivery(models.Model):
+class WebhookDelivery(RetriedDelivery):
     """One message to a subscription: composed once, posted until its URL answers 2xx, retried with backoff."""
 
     class Status(models.TextChoices):
@@ -1190,12 +1199,6 @@ class WebhookDelivery(models.Model):
     )
     body = models.TextField()
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.QUEUED)
-    attempts = models.PositiveIntegerField(_("attempts"), default=0)
-    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
-    claimed_until = models.DateTimeField(null=True, blank=True)
-    claim_token = models.CharField(max_length=32, blank=True)
-    last_attempt_at = models.DateTimeField(_("last attempt"), null=True, blank=True)
-    last_error = models.TextField(_("last error"), blank=True)
     # Every attempt: {"at", "status" (HTTP status or null), "error", "ms"}.
     log = models.JSONField(_("attempts"), default=list, blank=True)
     delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
