@@ -173,6 +173,14 @@ PACTA_API_RATE_LIMIT = int(env("PACTA_API_RATE_LIMIT", "600") or 600)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 PACTA_MAX_UPLOAD_BYTES = int(env("PACTA_MAX_UPLOAD_BYTES", str(200 * 1024 * 1024)) or 0)
+# Attachments of agreements (signed amendments, scans, e-mails): the largest file taken.
+PACTA_MAX_ATTACHMENT_BYTES = int(env("PACTA_MAX_ATTACHMENT_BYTES", str(25 * 1024 * 1024)) or 0)
+# pacta.lib.uploads.UploadGuard first: it tells a file that did not arrive whole, or too large.
+FILE_UPLOAD_HANDLERS = [
+    "pacta.lib.uploads.UploadGuard",
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "django.core.files.uploadhandler.TemporaryFileUploadHandler",
+]
 
 # E-mail: SMTP configured by environment; the console backend in demo mode.
 EMAIL_BACKEND = env(
