@@ -11,6 +11,8 @@ views, the API, the CLI and the importers never save several models themselves.
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -354,6 +356,56 @@ class CommitmentTerms(models.Model):
 
     def __str__(self) -> str:
         return f"{self.commitment} ({self.version})"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    """Where an attachment's file is stored, under MEDIA_ROOT: a name pacta chooses
+    (`attachments/<year>/<random hex><extension>`); the uploader's name is only shown."""
+    from django.utils import timezone
+
+    return f"attachments/{timezone.now():%Y}/{uuid.uuid4().hex}{instance.suffix}"
+
+
+class Attachment(models.Model):
+    """A file kept with an agreement: a signed amendment (with the version it signed), a scan,
+    an e-mail. Written by `do_add_attachment` after `pacta.lib.uploads` checked it; the file
+    lives in MEDIA_ROOT (backed up with the database)."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="attachments",
+                                  verbose_name=_("agreement"))
+    version = models.ForeignKey(
+        AgreementVersion, null=True, blank=True, on_delete=models.SET_NULL, related_name="attachments",
+        verbose_name=_("version"), help_text=_("The version it belongs to, e.g. the amendment it signs."),
+    )
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=200)
+    name = models.CharField(_("name"), max_length=200, help_text=_("The file's name as uploaded, made safe."))
+    size = models.PositiveBigIntegerField(_("size"))
+    content_type = models.CharField(_("content type"), max_length=100)
+    sha256 = models.CharField("SHA-256", max_length=64)
+    description = models.CharField(_("description"), max_length=500, blank=True)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, blank=True,
+                                    on_delete=models.SET_NULL, related_name="+")
+    uploaded_at = models.DateTimeField(_("uploaded"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+        ordering = ["agreement", "-uploaded_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.agreement.reference}: {self.name}"
+
+    @property
+    def suffix(self) -> str:
+        from pathlib import PurePosixPath
+
+        return PurePosixPath(self.name).suffix.lower()
+
+    def get_absolute_url(self) -> str:
+        """The download."""
+        from django.urls import reverse
+
+        return reverse("front:attachment", args=[self.agreement.reference, self.pk])
 
 
 class ImportBatch(models.Model):
