@@ -55,6 +55,8 @@ AUDIT_ACTIONS = {
     "remove_commitment": _("removed a commitment"),
     "change_glossary": _("changed the glossary"),
     "add_note": _("added a negotiation note"),
+    "add_attachment": _("attached a file"),
+    "remove_attachment": _("removed an attachment"),
     "waive_instance": _("recorded a waiver"),
     "record_pause": _("recorded a pause"),
     "import_events": _("imported events"),

@@ -7,5 +7,5 @@ several models themselves. Modules: `register` (parties, agreements, versions,
 commitments), `events` (event imports), `watch` (actions, absences, calendar
 tokens), `engagement` (intakes, status updates, check-ins), `review` (coverage
 links, the top-customers audit), `mappings` (column mappings), `api` (API
-tokens, webhooks).
+tokens, webhooks), `attachments` (files kept with agreements).
 """
