@@ -15,6 +15,7 @@ from django.utils.translation import gettext_lazy as _
 
 from pacta.core.imports import CANONICAL_COLUMNS, REQUIRED_COLUMNS
 from pacta.core.models import ColumnMapping
+from pacta.lib.uploads import UploadRefused, check_import_file, upload_problem
 
 from .forms import Form
 
@@ -26,23 +27,72 @@ def max_upload_bytes() -> int:
     return int(getattr(settings, "PACTA_MAX_UPLOAD_BYTES", 0) or 0)
 
 
-class UploadForm(Form):
-    """A file no larger than `PACTA_MAX_UPLOAD_BYTES`."""
+class GuardedUploadForm(Form):
+    """A form with a file input `file` no larger than `limit()`.
 
-    suffixes: tuple[str, ...] = ()
+    Given the `request`, it tells what `pacta.lib.uploads.UploadGuard` saw: a
+    file that did not arrive whole, or past the largest upload (Django drops
+    both, and the form would only say that the field is required)."""
+
+    def __init__(self, *args, request=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.request = request
+
+    def limit(self) -> int:
+        return max_upload_bytes()
+
+    def too_large(self, upload) -> forms.ValidationError:
+        return forms.ValidationError(
+            _("The file is %(size)s; the largest file taken here is %(limit)s."),
+            params={"size": filesizeformat(upload.size), "limit": filesizeformat(self.limit())}, code="too_large")
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
-        limit = max_upload_bytes()
-        if limit and upload.size > limit:
-            raise forms.ValidationError(
-                _("The file is %(size)s; the largest file the import takes is %(limit)s. Split it, or import it "
-                  "on the command line with pacta import."),
-                params={"size": filesizeformat(upload.size), "limit": filesizeformat(limit)}, code="too_large")
+        if self.limit() and upload.size > self.limit():
+            raise self.too_large(upload)
+        return upload
+
+    def clean(self):
+        data = super().clean()
+        problem = upload_problem(self.request, "file", self.limit()) if self.request is not None else None
+        if problem is not None:
+            self._errors.pop("file", None)  # "This field is required." would hide what happened
+            self.add_error("file", forms.ValidationError(problem[1], code=problem[0]))
+        return data
+
+
+class UploadForm(GuardedUploadForm):
+    """An import file no larger than `PACTA_MAX_UPLOAD_BYTES`, of one of `suffixes`, whose content is what
+    its extension says (pacta.lib.uploads.check_import_file); its rows are checked by the import."""
+
+    suffixes: tuple[str, ...] = ()
+
+    def too_large(self, upload) -> forms.ValidationError:
+        return forms.ValidationError(
+            _("The file is %(size)s; the largest file the import takes is %(limit)s. Split it, or import it "
+              "on the command line with pacta import."),
+            params={"size": filesizeformat(upload.size), "limit": filesizeformat(self.limit())}, code="too_large")
+
+    def clean_file(self):
+        upload = super().clean_file()
         if self.suffixes and not upload.name.lower().endswith(self.suffixes):
             raise forms.ValidationError(_("Choose a %(kinds)s file."), params={"kinds": " / ".join(self.suffixes)},
                                         code="suffix")
         return upload
+
+    def encoding(self) -> str | None:
+        """The encoding the file is read with, when not UTF-8."""
+        return None
+
+    def clean(self):
+        data = super().clean()
+        upload = data.get("file")
+        if upload is not None and "file" not in self._errors:
+            try:
+                check_import_file(upload, upload.name, encoding=self.encoding())
+            except UploadRefused as exc:
+                self.add_error("file", forms.ValidationError(exc.message, code=exc.code))
+        return data
 
 
 class AgreementFileForm(UploadForm):
@@ -64,6 +114,10 @@ class EventFileForm(UploadForm):
         label=_("Source"), initial="import", max_length=64, validators=[RegexValidator(SOURCE_RE)],
         help_text=_("Where the events come from, e.g. erp. Ids are unique per source: importing the same file "
                     "again with the same source adds nothing."))
+
+    def encoding(self) -> str | None:
+        mapping = self.cleaned_data.get("mapping")
+        return (mapping.options or {}).get("encoding") if mapping is not None else None
 
 
 DELIMITERS = [("", _("guess from the header line")), (",", _("comma ,")), (";", _("semicolon ;")),

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import agreements, commitments, pages, parties, watch
+from .views import agreements, attachments, commitments, pages, parties, watch
 
 app_name = "front"
 
@@ -29,6 +29,9 @@ urlpatterns = [
     path(AGREEMENT + "glossary/", agreements.glossary_edit, name="glossary_edit"),
     path(AGREEMENT + "notes/new/", agreements.note_add, name="note_add"),
     path(AGREEMENT + "diff/", agreements.agreement_diff, name="agreement_diff"),
+    path(AGREEMENT + "attachments/new/", attachments.attachment_add, name="attachment_add"),
+    path(AGREEMENT + "attachments/<int:pk>/", attachments.attachment_download, name="attachment"),
+    path(AGREEMENT + "attachments/<int:pk>/remove/", attachments.attachment_remove, name="attachment_remove"),
     # commitments
     path("commitments/", commitments.commitment_list, name="commitments"),
     path(AGREEMENT + "commitments/new/", commitments.commitment_types, name="commitment_types"),

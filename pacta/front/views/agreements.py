@@ -22,6 +22,7 @@ from pacta.core.actions.register import (
 from pacta.core.documents import version_diff
 from pacta.core.models import Agreement, Party
 from pacta.core.permissions import can_change
+from pacta.front.attachment_forms import AttachmentForm
 from pacta.front.filters import AgreementFilter, current_title
 from pacta.front.forms import AgreementForm, AmendmentForm, GlossaryFormSet, NoteForm, RevisionForm
 from pacta.front.listing import Column
@@ -124,6 +125,8 @@ def agreement_detail(request, reference):
         "glossary": agreement.glossary.all(),
         "notes": agreement.notes.select_related("author"),
         "note_form": NoteForm() if can_edit else None,
+        "attachments": agreement.attachments.select_related("version", "uploaded_by"),
+        "attachment_form": AttachmentForm(agreement=agreement) if can_edit else None,
         "can_edit": can_edit,
         "transitions": transitions_from(agreement.status) if can_edit else [],
         "trail": trail(agreement=agreement),

@@ -147,7 +147,8 @@ def _agreements_dry_run(data: bytes, filename: str, user):
 def agreements_upload(request):
     """Upload an agreement file; show what it would do, or every problem in it."""
     _require(_may_import_agreements(request.user))
-    form = AgreementFileForm(request.POST or None, request.FILES or None)
+    posted = request.method == "POST"
+    form = AgreementFileForm(request.POST if posted else None, request.FILES if posted else None, request=request)
     ctx = {"form": form}
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
@@ -241,7 +242,8 @@ def _preview_rows(frame: pl.DataFrame) -> list[dict]:
 def events_upload(request):
     """Upload an event file with a mapping and a source; preview its first rows and counts, or every problem."""
     _require(_may_import_events(request.user))
-    form = EventFileForm(request.POST or None, request.FILES or None,
+    posted = request.method == "POST"
+    form = EventFileForm(request.POST if posted else None, request.FILES if posted else None, request=request,
                          initial={"mapping": request.GET.get("mapping")})
     ctx = {"form": form, "columns": CANONICAL_COLUMNS}
     if request.method == "POST" and form.is_valid():
