@@ -23,6 +23,7 @@ from pacta.core.permissions import can_change
 from pacta.front.listing import Column, csv_response, xlsx_response
 
 JSON = "application/json"
+MULTIPART = "multipart/form-data"
 YAML = ("application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml")
 BODY_METHODS = ("POST", "PUT", "PATCH")
 # The 4xx answers every operation may give, documented once for all.
@@ -176,6 +177,13 @@ class JsonParser(Parser):
         return json_body(request)
 
 
+def _announced_length(request) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
 def check_content_type(run):
     """A view decorator for every operation: a body must come in a content type the operation reads,
     fit the upload limit, and (JSON) parse. Checked before ninja reads the body, so the answer is a
@@ -189,7 +197,9 @@ def check_content_type(run):
             return operation.api.on_exception(request, NulCharacter())
         if request.method in BODY_METHODS:
             try:
-                has_body = bool(request.body)
+                # A multipart body is parsed as it arrives (its files to disk), never held whole in memory.
+                has_body = (_announced_length(request) > 0 if request.content_type == MULTIPART
+                            else bool(request.body))
             except RequestDataTooBig:
                 return operation.api.on_exception(request, TooLarge(_("The request body is too large.")))
             if has_body and request.content_type not in accepted:

@@ -297,6 +297,35 @@ class VersionDetail(VersionOut):
     snapshot: dict[str, Any] = Field(..., description="The whole agreement as it read in this version (the YAML document).")
 
 
+class AttachmentOut(Schema):
+    """A file kept with an agreement; `download` is where its bytes are."""
+
+    id: int
+    name: str = Field(..., description="The file's name as uploaded, made safe (no folders, no control characters).")
+    version: int | None = Field(None, description="The number of the version it belongs to, if any.")
+    size: int = Field(..., description="Bytes.")
+    content_type: str = Field(..., description="As detected from the content when it was uploaded.")
+    sha256: str
+    description: str
+    uploaded_by: str | None = None
+    uploaded_at: dt.datetime
+    download: str
+
+    @staticmethod
+    def resolve_version(obj) -> int | None:
+        return obj.version.number if obj.version_id else None
+
+    @staticmethod
+    def resolve_uploaded_by(obj) -> str | None:
+        return _username(obj.uploaded_by)
+
+    @staticmethod
+    def resolve_download(obj) -> str:
+        from django.urls import reverse
+
+        return reverse("api-v1:download_attachment", args=[obj.agreement.reference, obj.pk])
+
+
 class AgreementOut(Schema):
     reference: str
     party: str

@@ -514,6 +514,7 @@ def upload_problem(request, field_name: str, limit: int) -> tuple[str, str] | No
     """(code, message) when the file of `field_name` did not arrive whole, or went past `limit`.
 
     The codes: "incomplete" (the request was cut short), "too_large"."""
+    getattr(request, "FILES", None)  # the body is parsed (and the guard has seen it) before we look
     problems = getattr(request, PROBLEMS, None) or {}
     found = problems.get(field_name) or problems.get("")
     if found is None:

@@ -5,13 +5,17 @@ from __future__ import annotations
 from django.http import HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Query, Router
+from ninja.errors import HttpError
 from ninja.responses import Status
 
 from pacta.api import auth
 from pacta.api.common import (
+    MULTIPART,
     REFUSALS,
     YAML,
+    NotFound,
     NulCharacter,
+    TooLarge,
     accepts,
     filtered,
     get_or_404,
@@ -27,6 +31,7 @@ from pacta.api.schemas import (
     AgreementOut,
     AgreementPatch,
     AgreementQuery,
+    AttachmentOut,
     CommitmentIn,
     CommitmentOut,
     CommitmentPut,
@@ -36,6 +41,7 @@ from pacta.api.schemas import (
     VersionOut,
     page_of,
 )
+from pacta.core.actions.attachments import DESCRIPTION_LENGTH, do_add_attachment, max_attachment_bytes
 from pacta.core.actions.register import (
     CommitmentData,
     RegisterError,
@@ -49,6 +55,15 @@ from pacta.core.imports import ImportErrors, ImportIssue, parse_agreements
 from pacta.core.models import Agreement, Commitment, Party
 from pacta.core.permissions import can_change
 from pacta.front.filters import AgreementFilter
+from pacta.lib.uploads import (
+    ATTACHMENT_KINDS,
+    OCTET_STREAM,
+    accepted_kinds,
+    display_name,
+    download_response,
+    too_large_message,
+    upload_problem,
+)
 
 router = Router(tags=["agreements"])
 YAML_TYPE = "application/yaml; charset=utf-8"
@@ -203,3 +218,92 @@ def save_commitment(request, reference: str, key: str, body: CommitmentPut):
     do_save_commitment(agreement, commitment_data(key, body, ""), acting_user=request.user,
                        expected_revision=body.revision, amendment=version_info(body.amendment))
     return commitment_row(reference, key)
+
+
+# ---------------------------------------------------------------------------
+# attachments
+
+
+class IncompleteUpload(HttpError):
+    def __init__(self, message: str):
+        super().__init__(400, message)
+
+
+def _attachments(agreement: Agreement):
+    return agreement.attachments.select_related("agreement", "version", "uploaded_by")
+
+
+ATTACHMENT_BODY = {"required": True, "content": {MULTIPART: {"schema": {
+    "type": "object", "required": ["file"],
+    "properties": {
+        "file": {"type": "string", "format": "binary",
+                 "description": "The file, with its name: " + accepted_kinds() + "."},
+        "description": {"type": "string", "maxLength": DESCRIPTION_LENGTH},
+        "version": {"type": "integer", "minimum": 1,
+                    "description": "The number of the version it belongs to (a signed amendment: the version it signs)."},
+    },
+}}}}
+DOWNLOAD_RESPONSES = {200: {
+    "description": "The file, as a download (Content-Disposition: attachment).",
+    "content": {t: {"schema": {"type": "string", "format": "binary"}}
+                for t in sorted({k.content_type for k in ATTACHMENT_KINDS} | {OCTET_STREAM})},
+}}
+
+
+@router.get("/agreements/{reference}/attachments", response={200: list[AttachmentOut], **REFUSALS}, auth=auth.READ)
+def list_attachments(request, reference: str):
+    """The files kept with the agreement (signed amendments, scans, e-mails), newest first."""
+    return list(_attachments(_agreement(reference)))
+
+
+@router.get("/agreements/{reference}/attachments/{id}", response={**REFUSALS}, auth=auth.READ,
+            url_name="download_attachment", openapi_extra={"responses": DOWNLOAD_RESPONSES})
+def download_attachment(request, reference: str, id: int):
+    """The file of one attachment, with its name and its content type (one of the accepted kinds'; any
+    other is sent as application/octet-stream)."""
+    attachment = get_or_404(_attachments(_agreement(reference)), "attachment", id, pk=id)
+    try:
+        file = attachment.file.open("rb")
+    except FileNotFoundError:
+        raise NotFound(_("The file of %(name)s is missing from the server's storage; restore it from a backup.")
+                       % {"name": attachment.name}) from None
+    return download_response(file, attachment.name, attachment.content_type)
+
+
+@router.post("/agreements/{reference}/attachments", response={201: AttachmentOut, **REFUSALS}, auth=auth.ADMIN,
+             openapi_extra={"requestBody": ATTACHMENT_BODY})
+@accepts(MULTIPART)
+def add_attachment(request, reference: str):
+    """Keep a file with the agreement: multipart/form-data with `file` (the file, with its name),
+    optional `description` and `version` (the number of the version it belongs to).
+
+    Accepted: PDF, PNG, JPEG, plain text, e-mail (.eml), DOCX, XLSX and ODT, by their content and
+    their extension alike, and whole (a PDF without its end is refused) — 422 otherwise; programs,
+    web pages and SVG images are refused whatever they are called. A file over the limit
+    (`PACTA_MAX_ATTACHMENT_BYTES`, 25 MB by default) is 413; a request that ends before its announced
+    length is 400. Nothing is stored then. The file's name is kept only as a name to show."""
+    agreement = _agreement(reference)
+    require_change(request, agreement)
+    limit = max_attachment_bytes()
+    problem = upload_problem(request, "file", limit)
+    if problem is not None:
+        raise (TooLarge if problem[0] == "too_large" else IncompleteUpload)(problem[1])
+    upload = request.FILES.get("file")
+    if upload is None:
+        raise RegisterError({"file": [_("Required: send the file as the multipart field file, with its name.")]})
+    if limit and upload.size > limit:
+        raise TooLarge(too_large_message(display_name(upload.name), upload.size, limit))
+    version = None
+    number = request.POST.get("version", "").strip()
+    if number:
+        valid = number.isascii() and number.isdigit() and len(number) < 10
+        version = agreement.versions.filter(number=int(number)).first() if valid else None
+        if version is None:
+            raise RegisterError({"version": [_("%(ref)s has no version %(number)s.")
+                                             % {"ref": agreement.reference, "number": number[:20]}]})
+    description = request.POST.get("description", "")
+    if "\x00" in description:
+        raise NulCharacter()
+    attachment = do_add_attachment(agreement, upload, acting_user=request.user, name=upload.name,
+                                   description=description, version=version)
+    return Status(201, _attachments(agreement).get(pk=attachment.pk))
