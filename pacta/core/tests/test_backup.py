@@ -5,6 +5,7 @@ cut short or altered are refused; full disks and closed folders say so."""
 import datetime as dt
 import errno
 import gzip
+import hashlib
 import json
 import shutil
 import tarfile
@@ -13,17 +14,20 @@ import polars as pl
 import pytest
 import time_machine
 from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
 
 from pacta.core import backup
+from pacta.core.actions.attachments import do_add_attachment
 from pacta.core.actions.events import do_import_events
 from pacta.core.actions.register import CommitmentData, VersionInfo, do_amend_agreement, do_create_agreement, do_create_party
 from pacta.core.actions.watch import do_open_action
 from pacta.core.backup import BackupError, make_backup, read_backup, restore_backup
 from pacta.core.imports import read_event_records
-from pacta.core.models import Action, Agreement, AgreementVersion, AuditEntry, Commitment, Event, Party
+from pacta.core.models import Action, Agreement, AgreementVersion, Attachment, AuditEntry, Commitment, Event, Party
 from pacta.core.tests.stored_world import run_command
+from pacta.lib.tests import samples
 
 pytestmark = pytest.mark.django_db(transaction=True)
 NOW = dt.datetime(2025, 3, 10, 9, 0, tzinfo=dt.timezone.utc)
@@ -69,7 +73,11 @@ def snapshot() -> dict:
             for label in backup.DATA_APPS for model in apps.get_app_config(label).get_models()}
 
 
-def test_the_world_comes_back_whole_into_an_empty_database(stored, media, tmp_path):
+def test_the_world_comes_back_whole_into_an_empty_database(stored, media, tmp_path, users):
+    signed = samples.pdf("Amendment 2, signed by both")
+    attachment = do_add_attachment(stored, SimpleUploadedFile("Amendment 2 signed.pdf", signed),
+                                   acting_user=users["mona"], version=stored.versions.get(number=2),
+                                   description="signed")
     before = snapshot()
     assert (Party.objects.count(), Agreement.objects.count(), AgreementVersion.objects.count(),
             Commitment.objects.count(), Event.objects.count(), Action.objects.count()) == (2, 1, 2, 1, 2, 1)
@@ -79,6 +87,7 @@ def test_the_world_comes_back_whole_into_an_empty_database(stored, media, tmp_pa
     assert manifest["engine"] == connection.vendor
     assert "core.0001_initial" in manifest["migrations"]
     assert "media/amendments/ALFKI-2025-v2.pdf" in manifest["files"]
+    assert manifest["files"]["media/" + attachment.file.name] == hashlib.sha256(signed).hexdigest()
 
     call_command("flush", interactive=False, verbosity=0)
     shutil.rmtree(media)
@@ -88,6 +97,11 @@ def test_the_world_comes_back_whole_into_an_empty_database(stored, media, tmp_pa
     assert snapshot() == before
     assert (media / "amendments" / "ALFKI-2025-v2.pdf").read_bytes() == b"%PDF-1.4 signed amendment"
     assert Agreement.objects.get().versions.count() == 2
+    restored = Attachment.objects.get()
+    assert (restored.name, restored.version.number, restored.sha256) == (
+        "Amendment 2 signed.pdf", 2, hashlib.sha256(signed).hexdigest())
+    with restored.file.open("rb") as file:
+        assert file.read() == signed
 
 
 def test_a_database_with_data_is_refused_unless_forced(stored, tmp_path):
