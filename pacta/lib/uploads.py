@@ -214,13 +214,13 @@ def _chunks(file, size: int = 1 << 16):
 
 
 def _refuse(name: str, message, code: str, **params) -> UploadRefused:
-    return UploadRefused(_("%(file)s: %(problem)s") % {"file": name, "problem": str(message) % params}, code)
+    return UploadRefused(f"{name}: {str(message) % params}", code)
 
 
 def _cut_short(name: str, what) -> UploadRefused:
-    return _refuse(name, gettext_lazy("the file is incomplete: it ends before the end of %(what)s, as a file "
-                                      "whose upload or download broke off does. Nothing was stored; upload the "
-                                      "whole file again."), "incomplete", what=what)
+    return _refuse(name, gettext_lazy("the file is incomplete: the %(what)s ends too early, as happens when an "
+                                      "upload or download breaks off. Nothing was stored; upload the whole file "
+                                      "again."), "incomplete", what=what)
 
 
 def _not_what_it_says(name: str, kind: FileKind, found: str) -> UploadRefused:
@@ -484,7 +484,8 @@ class UploadGuard(FileUploadHandler):
         if problems is None:
             problems = {}
             setattr(self.request, PROBLEMS, problems)
-        problems.setdefault(self.field_name, (code, display_name(self.file_name)))
+        file_name = getattr(self, "file_name", None)
+        problems.setdefault(self.field_name, (code, display_name(file_name) if file_name else ""))
 
     def receive_data_chunk(self, raw_data, start):
         self.received += len(raw_data)
@@ -522,8 +523,10 @@ def upload_problem(request, field_name: str, limit: int) -> tuple[str, str] | No
     code, name = found
     if code == "too_large":
         return code, too_large_message(name, None, limit)
+    if not name:
+        return code, _("The upload broke off before the file arrived. Nothing was stored; upload it again.")
     return code, _("%(file)s did not arrive whole: the upload broke off before the end of the file. Nothing was "
-                   "stored; upload it again.") % {"file": name or _("The file")}
+                   "stored; upload it again.") % {"file": name}
 
 
 def too_large_message(name: str, size: int | None, limit: int) -> str:

@@ -237,7 +237,8 @@ def test_a_request_cut_short_before_the_file_is_noted():
     body = body_with(samples.pdf())
     request = multipart_request(body[:60], len(body))
     assert not request.FILES
-    assert uploads.upload_problem(request, "file", 1000)[0] == "incomplete"
+    assert uploads.upload_problem(request, "file", 1000) == (
+        "incomplete", "The upload broke off before the file arrived. Nothing was stored; upload it again.")
 
 
 def test_a_whole_request_has_no_problem():
