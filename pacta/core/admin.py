@@ -14,6 +14,7 @@ from .models import (
     Action,
     Agreement,
     AgreementVersion,
+    Attachment,
     AuditEntry,
     AuditReport,
     CalendarToken,
@@ -157,6 +158,15 @@ class PauseAdmin(admin.ModelAdmin):
 class ColumnMappingAdmin(admin.ModelAdmin):
     list_display = ("name", "created_at")
     search_fields = ("name",)
+
+
+@admin.register(Attachment)
+class AttachmentAdmin(ReadOnlyMixin, admin.ModelAdmin):
+    """Files are attached and removed on the agreement page, where they are checked."""
+
+    list_display = ("name", "agreement", "version", "size", "content_type", "uploaded_by", "uploaded_at")
+    search_fields = ("name", "description", "sha256", "agreement__reference")
+    list_select_related = ("agreement", "version", "uploaded_by")
 
 
 @admin.register(ImportBatch)

@@ -11,7 +11,7 @@ from pacta.core import models
     models.Party, models.Agreement, models.AgreementVersion, models.Commitment, models.Event, models.Instance,
     models.Waiver, models.Pause, models.ColumnMapping, models.ImportBatch, models.AuditEntry, models.Deviation,
     models.Action, models.Absence, models.OutboundMail, models.CalendarToken, models.Intake, models.Product,
-    models.CoverageLink, models.StatusUpdate, models.CheckIn, models.AuditReport,
+    models.CoverageLink, models.StatusUpdate, models.CheckIn, models.AuditReport, models.Attachment,
 ])
 def test_the_admin_lists_every_core_model(world, as_user, model):
     assert admin.site.is_registered(model)
