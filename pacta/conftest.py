@@ -26,6 +26,17 @@ def fast_password_hasher(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory):
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(autouse=True)
+def media_outside_the_clone(settings, media_dir):
+    """Files that tests store (attachments) go to a temporary folder, never into the clone's var/media."""
+    settings.MEDIA_ROOT = media_dir
+
+
 @pytest.fixture
 def users(db):
     return {

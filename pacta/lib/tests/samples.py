@@ -84,3 +84,17 @@ EXECUTABLE = b"MZ\x90\x00\x03\x00\x00\x00\x04\x00\x00\x00\xff\xff" + b"\x00" * 2
 ELF = b"\x7fELF\x02\x01\x01" + b"\x00" * 200
 HTML = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"
 SVG = b'<?xml version="1.0"?>\n<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+
+
+class ResentFile(io.BytesIO):
+    """A file to post with Django's test client that sends its whole content each time it is posted
+    (the client reads a file without rewinding it: a second request would send nothing)."""
+
+    def __init__(self, name: str, data: bytes):
+        super().__init__(data)
+        self.name = name
+
+    def read(self, size: int | None = -1) -> bytes:
+        if size is None or size < 0:
+            self.seek(0)
+        return super().read(size)
