@@ -516,7 +516,8 @@ class Instance(models.Model):
         verbose_name_plural = _("instances")
         ordering = ["commitment", "due", "key"]
         constraints = [models.UniqueConstraint(fields=["commitment", "key"], name="uniq_instance_key")]
-        indexes = [models.Index(fields=["status"])]
+        # By status and due: the dashboard's "due in the next 7 days" and the lists sorted by due.
+        indexes = [models.Index(fields=["status", "due"], name="instance_status_due_idx")]
 
     def __str__(self) -> str:
         return f"{self.commitment} {self.key}"
@@ -591,6 +592,8 @@ class AuditEntry(models.Model):
         verbose_name = _("audit entry")
         verbose_name_plural = _("audit log")
         ordering = ["-at", "-id"]
+        # An object's trail (the latest entries on its page).
+        indexes = [models.Index(fields=["object_type", "object_id"], name="audit_object_idx")]
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.user} {self.action} {self.object_repr}"
@@ -780,6 +783,8 @@ class Action(models.Model):
         indexes = [
             models.Index(fields=["owner", "status", "due_on"], name="action_owner_idx"),
             models.Index(fields=["status", "due_on"], name="action_status_idx"),
+            # The action list's default order: its first page without sorting every open action.
+            models.Index(fields=["due_on", "id"], name="action_due_idx"),
         ]
 
     def __str__(self) -> str:
