@@ -8,8 +8,8 @@ import time_machine
 
 from pacta.core.actions.register import CommitmentData, do_create_agreement, do_create_party
 from pacta.core.actions.watch import do_open_action, do_record_absence, do_resolve_action
-from pacta.core.dashboard import dashboard_figures
-from pacta.core.models import Action, OutboundMail
+from pacta.core.dashboard import dashboard_figures, money_at_stake
+from pacta.core.models import Action, Commitment, OutboundMail
 from pacta.core.tests.watch_world import at, penalty, store_verdict, world  # noqa: F401
 
 NOW = at("2025-03-10T12:00:00+01:00")
@@ -97,6 +97,19 @@ def test_money_at_stake_adds_up_the_unpaid_money_by_kind(world, portfolio):
     ]
     assert listed(lines[2]["figure"]) == {world.call_ahead}
     assert lines[2]["figure"].params == {"money": "penalty", "currency": "EUR", "payer": "us"}
+
+
+def test_money_at_stake_reads_each_unpaid_item_as_stored(world, portfolio):
+    """The database takes the money lists apart; what counts is as before: unpaid items with an
+    amount, a number as well as a text, exactly; paid, zero, malformed and non-item entries add nothing."""
+    Commitment.objects.filter(pk=world.call_ahead.pk).update(money=[
+        penalty("0.10"), penalty("0.20", state="accrued"), {**penalty("x"), "amount": 0.3}, penalty("7", state="paid"),
+        penalty("0"), penalty("not a number"), {"kind": "penalty", "state": "due"}, "penalty", ["due", "1"],
+    ])
+    Commitment.objects.filter(pk=world.volume.pk).update(money={"kind": "penalty", "amount": "5", "state": "due"})
+    lines = money_at_stake(Commitment.objects.filter(pk__in=[world.call_ahead.pk, world.volume.pk]))
+    assert [(m["kind"], m["payer"], m["amount"], m["commitments"]) for m in lines] == [
+        ("penalty", "us", Decimal("0.6"), {world.call_ahead.pk})]
 
 
 def test_the_action_figures_are_the_lists_of_open_overdue_and_unassigned_actions(world, portfolio):
