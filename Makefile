@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PG_URL ?= postgres://postgres@127.0.0.1:5432/pacta
 
-.PHONY: demo test lint test-sqlite test-postgres venv dev-venv browser messages bench serve clean
+.PHONY: demo test lint test-sqlite test-postgres venv dev-venv browser messages bench load serve clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,10 @@ browser:
 
 bench: dev-venv
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
+
+## the pages under load (bench/load.py): PostgreSQL database pacta_load, figures into docs/benchmarks.md
+load: venv
+	$(BIN)/python -m bench.load --write-docs $(LOAD_ARGS)
 
 clean:
 	rm -rf $(VENV) var
