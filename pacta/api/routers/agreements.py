@@ -138,10 +138,23 @@ def import_agreements_yaml(request, dry_run: bool = False):
         raise NulCharacter()
     docs = parse_agreements(text, FILENAME)
     stored = {a.reference: a for a in _agreements().filter(reference__in=[d.id for d in docs])}
+    parties = {p.code: p for p in Party.objects.filter(code__in={d.party for d in docs}).prefetch_related("contacts")}
     for doc in docs:
         require_change(request, stored.get(doc.id))
+        party = parties.get(doc.party)
+        if party is not None and _changes_party(doc, party, new=doc.id not in stored):
+            require_change(request, party)
     summary = import_agreements(docs, acting_user=request.user, filename=FILENAME, dry_run=dry_run)
     return {**vars(summary), "dry_run": dry_run}
+
+
+def _changes_party(doc, party: Party, *, new: bool) -> bool:
+    """Would importing `doc` change its (existing) party: contacts it lacks, or (a new agreement) a role it lacks?
+    That needs the right to change the party, as on the party's page."""
+    lacks_role = new and ((doc.role == Agreement.Role.CUSTOMER and not party.is_customer) or (
+        doc.role == Agreement.Role.SUPPLIER and not party.is_supplier))
+    have = {c.name for c in party.contacts.all()}
+    return lacks_role or any(c.name not in have for c in doc.contacts)
 
 
 @router.post("/agreements", response={201: AgreementDetail, **REFUSALS}, auth=auth.ADMIN)

@@ -275,3 +275,43 @@ def test_the_matrix(key, world, frozen):  # noqa: F811
         if problem:
             problems.append(f"{key} as {who}: expected {expected}, {problem}")
     assert not problems, "\n".join(problems)
+
+
+# ---------------------------------------------------------------------------
+# what the matrix's one file per operation does not show
+
+
+NEW_FOR_ALFKI = """agreements:
+  - id: ALFKI-2026
+    party: ALFKI
+    role: {role}
+    currency: EUR
+    timezone: Europe/Berlin
+    valid_from: 2026-01-01
+{contacts}    commitments: []
+"""
+A_CONTACT = """    contacts:
+      - name: Eve Elsewhere
+        email: eve@elsewhere.example
+"""
+
+
+@pytest.mark.parametrize(("role", "contacts", "nina_may"), [
+    ("customer", "", True),  # a new agreement with a party: open to members, the party stays as it is
+    ("customer", A_CONTACT, False),  # it would add a contact to the party (who then receives its updates)
+    ("supplier", "", False),  # it would make the customer a supplier as well
+], ids=["same-party", "new-contact", "new-role"])
+def test_an_agreement_file_changes_a_party_only_for_whoever_may_change_the_party(world, role, contacts,  # noqa: F811
+                                                                                 nina_may):
+    text = NEW_FOR_ALFKI.format(role=role, contacts=contacts)
+    url = reverse("api-v1:import_agreements_yaml")
+    nina, olav = (token_of(world.users[name], ApiScope.ADMIN) for name in ("nina", "olav"))
+    before = fingerprint()
+    refused = call("POST", url, Req(body=text, content_type="application/yaml"), nina)
+    if nina_may:
+        assert refused.status_code == 200 and Agreement.objects.filter(reference="ALFKI-2026").exists()
+        return
+    assert refused.status_code == 403 and fingerprint() == before
+    allowed = call("POST", url, Req(body=text, content_type="application/yaml"), olav)
+    assert allowed.status_code == 200, allowed.content
+    assert allowed.json()["created"] == ["ALFKI-2026"]
