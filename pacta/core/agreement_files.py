@@ -55,7 +55,8 @@ from pacta.core.actions.register import (
 )
 from pacta.core.commitments import REGISTRY, params_to_data, validate_params
 from pacta.core.documents import COMMITMENT_KEYS, export_doc, to_yaml
-from pacta.core.imports import AgreementDoc, CommitmentDoc, ImportErrors, ImportIssue, VersionDoc, parse_agreements
+from pacta.core.imports import (AgreementDoc, CommitmentDoc, ImportErrors, ImportIssue, VersionDoc, noting_cut_short,
+                                 parse_agreements)
 from pacta.core.models import Agreement, Party
 
 # Register field names that the file calls otherwise.
@@ -493,8 +494,11 @@ def import_agreements_file(path_or_text, *, acting_user=None, dry_run: bool = Fa
     """Parse an agreement file (a path, an uploaded file, or the YAML text itself) and import it
     (`dry_run`: check and report only, see `import_agreements`)."""
     text, filename = _read(path_or_text)
-    return import_agreements(parse_agreements(text, filename), acting_user=acting_user, filename=filename,
-                             dry_run=dry_run)
+    docs = parse_agreements(text, filename)
+    try:
+        return import_agreements(docs, acting_user=acting_user, filename=filename, dry_run=dry_run)
+    except ImportErrors as exc:
+        raise noting_cut_short(exc, text, filename) from None
 
 
 # ---------------------------------------------------------------------------

@@ -326,12 +326,53 @@ def _read_csv_raw(source, filename: str, options: EventOptions
             raw = pl.read_csv(data, truncate_ragged_lines=True, **read)
             issues = _ragged_lines(data, separator, raw.width, filename)
     except (pl.exceptions.ComputeError, pl.exceptions.NoDataError) as exc:
-        raise ImportErrors([ImportIssue(filename, 1, "", _("The file is not a readable CSV file: %(error)s.")
-                                        % {"error": str(exc).splitlines()[0]})]) from None
+        raise ImportErrors(_relocate(_cut_short(data, separator, filename), data, filename, options) or [ImportIssue(
+            filename, 1, "", _("The file is not a readable CSV file: %(error)s.")
+            % {"error": str(exc).splitlines()[0]})]) from None
+    issues += _cut_short(data, separator, filename)
     header = [h or "" for h in raw.row(0)]
     raw = raw.slice(1).rename({c: f"c{i}" for i, c in enumerate(raw.columns)})
     raw = raw.with_row_index(_LINE, offset=2).with_columns(pl.col(_LINE).cast(pl.Int64))
     return header, raw, issues
+
+
+def _cut_short(data: bytes, separator: str, filename: str) -> list[ImportIssue]:
+    """The last row, when the file ends inside it: no line break at the end, and fewer
+    fields than the header or a quoted field never closed. Such a file is still being
+    written or was not copied completely; its last row must not pass as a short one.
+
+    (A file cut right after a line break cannot be told from a complete one.)"""
+    if data.endswith((b"\n", b"\r")):
+        return []
+    text = data.decode("utf-8", errors="replace").lstrip("\ufeff")
+    if '"' not in text:
+        lines = text.split("\n")
+        if len(lines) < 2:
+            return []
+        line, width, fields, unclosed = len(lines), lines[0].count(separator) + 1, lines[-1].count(separator) + 1, False
+    else:
+        reader = csv.reader(io.StringIO(text, newline=""), delimiter=separator)
+        line, width, fields, start, previous = 0, 0, 0, 0, 0  # line: the record's number, as polars counts
+        for line, row in enumerate(reader, start=1):
+            width, fields = (len(row), 0) if line == 1 else (width, len(row))
+            start, previous = previous + 1, reader.line_num
+        if line < 2:
+            return []
+        last = "\n".join(text.split("\n")[start - 1:])
+        try:
+            list(csv.reader(io.StringIO(last, newline=""), delimiter=separator, strict=True))
+            unclosed = False
+        except csv.Error as exc:
+            unclosed = "end of data" in str(exc)  # a quoted field never closed
+    if fields >= width and not unclosed:
+        return []
+    return [_cut_short_issue(filename, line)]
+
+
+def _cut_short_issue(filename: str, line: int) -> ImportIssue:
+    return ImportIssue(filename, line, "", _(
+        "The file ends in the middle of this line: it seems cut short (still being written, or not copied "
+        "completely). Import the complete file."))
 
 
 def _ragged_lines(data: bytes, separator: str, width: int, filename: str) -> list[ImportIssue]:
@@ -343,6 +384,20 @@ def _ragged_lines(data: bytes, separator: str, width: int, filename: str) -> lis
                 "%(found)s fields, but the header has %(width)s columns.") % {"found": len(row), "width": width}))
         start = reader.line_num + 1
     return issues
+
+
+def _starts_as_zip(data: str | Path | BinaryIO) -> bool:
+    """Does this file begin like a zip archive (as every XLSX workbook does)?"""
+    try:
+        if isinstance(data, (str, Path)):
+            with open(data, "rb") as f:
+                head = f.read(4)
+        else:
+            data.seek(0)
+            head = data.read(4)
+    except OSError:
+        return False
+    return head == b"PK\x03\x04"
 
 
 def _xlsx_cell_text(value: Any) -> str | None:
@@ -373,6 +428,11 @@ def _read_xlsx_raw(source, filename: str, options: EventOptions
     try:
         workbook = openpyxl.load_workbook(data, read_only=True, data_only=True)
     except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        if isinstance(exc, zipfile.BadZipFile) and _starts_as_zip(data):
+            # The beginning of a workbook without the end (a zip's directory is at its end).
+            raise ImportErrors([ImportIssue(filename, 1, "", _(
+                "The workbook is incomplete: it seems cut short (still being written, or not copied "
+                "completely). Import the complete file."))]) from None
         raise ImportErrors([ImportIssue(filename, 1, "", _("The file is not a readable XLSX workbook: %(error)s.")
                                         % {"error": _shorten(exc, 120)})]) from None
     try:
@@ -1030,8 +1090,24 @@ def parse_agreements(text: str, filename: str) -> list[AgreementDoc]:
     """Parse and validate a YAML agreement file (docs/agreement-files.md).
 
     Returns the agreements in file order; raises `ImportErrors` with every
-    problem, each at the line of the key it concerns.
+    problem, each at the line of the key it concerns (and, when the text ends
+    in the middle of a line, that it seems cut short).
     """
+    try:
+        return _parse_agreements(text, filename)
+    except ImportErrors as exc:
+        raise noting_cut_short(exc, text, filename) from None
+
+
+def noting_cut_short(errors: ImportErrors, text: str, filename: str) -> ImportErrors:
+    """`errors` of a YAML text, with the reason first when the text ends in the middle of a
+    line: a file cut short is often still YAML, and its errors at the cut need it."""
+    if not text or text.endswith(("\n", "\r")):
+        return errors
+    return ImportErrors([_cut_short_issue(filename, text.count("\n") + 1), *errors.issues])
+
+
+def _parse_agreements(text: str, filename: str) -> list[AgreementDoc]:
     doc = _Located(text, filename)
     if doc.issues and doc.data is None:
         raise ImportErrors(doc.issues)
