@@ -154,12 +154,14 @@ def money_at_stake(queryset: QuerySet[Commitment]) -> list[dict]:
 # (commitment id, kind, currency, payer, amount). Only those rows reach Python, not every
 # commitment's money list (10,000 commitments: 60 ms of JSON decoding less on each dashboard).
 _UNPAID_ITEMS_SQL = {
+    # {rows}: the commitments' (id, money)
     "postgresql": (
-        "SELECT c.id, e->>'kind', e->>'currency', e->>'payer', e->>'amount' FROM {table} c "
+        "SELECT c.id, e->>'kind', e->>'currency', e->>'payer', e->>'amount' FROM ({rows}) AS c(id, money) "
         "CROSS JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(c.money) = 'array' THEN c.money "
         "ELSE '[]'::jsonb END) e "
-        "WHERE c.id IN ({ids}) AND jsonb_typeof(e) = 'object' AND e->>'state' IN ({states})"
+        "WHERE jsonb_typeof(e) = 'object' AND e->>'state' IN ({states})"
     ),
+    # {ids}: the commitments' ids
     "sqlite": (
         "SELECT c.id, json_extract(e.value, '$.kind'), json_extract(e.value, '$.currency'), "
         "json_extract(e.value, '$.payer'), json_extract(e.value, '$.amount') FROM {table} c, json_each(c.money) e "
@@ -171,16 +173,19 @@ _UNPAID_ITEMS_SQL = {
 
 def _unpaid_items(queryset: QuerySet[Commitment]):
     """(commitment id, kind, currency, payer, amount as stored) of the unpaid money of these commitments."""
-    template = _UNPAID_ITEMS_SQL.get(connections[queryset.db].vendor)
+    connection = connections[queryset.db]
+    template = _UNPAID_ITEMS_SQL.get(connection.vendor)
     if template is None:  # another database: the same, in Python
         for pk, items in queryset.values_list("pk", "money"):
             for item in items if isinstance(items, list) else ():
                 if isinstance(item, dict) and item.get("state") in UNPAID:
                     yield pk, item.get("kind"), item.get("currency"), item.get("payer"), item.get("amount")
         return
-    ids, params = queryset.order_by().values("pk").query.sql_with_params()
-    connection = connections[queryset.db]
-    sql = template.format(table=connection.ops.quote_name(Commitment._meta.db_table), ids=ids,
+    if "{rows}" in template:
+        inner, params = queryset.order_by().values_list("pk", "money").query.sql_with_params()
+    else:
+        inner, params = queryset.order_by().values("pk").query.sql_with_params()
+    sql = template.format(table=connection.ops.quote_name(Commitment._meta.db_table), ids=inner, rows=inner,
                           states=", ".join(["%s"] * len(UNPAID)))
     with connection.cursor() as cursor:
         cursor.execute(sql, (*params, *UNPAID))
