@@ -15,7 +15,10 @@ most 6 hours between tries) and its error is kept; after
 its claim and the outcome leaves the mail "sending" until the lease expires;
 then the next sender sends it — once. (A sender killed after the SMTP server
 accepted the mail but before it recorded that would send it again after the
-lease; the mail keeps its Message-ID so the receiving side can tell.)
+lease; the mail keeps its Message-ID so the receiving side can tell.) When the
+database goes away between sending and recording, the sender keeps the outcome
+and records it first thing when the database is back, before it claims any
+more mail: a watcher that outlives the outage sends nothing twice.
 
 Scheduling uses the wall clock (a failed mail must be retried even when the
 demo's domain clock stands still); contents use the domain clock.
@@ -32,7 +35,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import F, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -332,9 +335,25 @@ class SendReport:
     failed: int = 0
 
 
+# Outcomes this process could not record because the database went away: (pk, token, fields).
+_unrecorded: list[tuple[int, str, dict]] = []
+
+
 def _finish(pk: int, token: str, **fields) -> None:
-    if OutboundMail.objects.filter(pk=pk, claim_token=token).update(claimed_until=None, **fields) != 1:
+    try:
+        updated = OutboundMail.objects.filter(pk=pk, claim_token=token).update(claimed_until=None, **fields)
+    except (OperationalError, InterfaceError):
+        _unrecorded.append((pk, token, fields))  # recorded by the next send_queued_mail
+        raise
+    if updated != 1:
         log.warning("mail %s: the claim expired while sending; another sender has it now", pk)
+
+
+def record_unrecorded() -> None:
+    """Record the outcomes that the database was not there to take (see `_finish`)."""
+    while _unrecorded:
+        pk, token, fields = _unrecorded.pop(0)
+        _finish(pk, token, **fields)
 
 
 def deliver(mail: OutboundMail, token: str, connection=None) -> str:
@@ -368,6 +387,7 @@ def _close(connection) -> None:
 
 def send_queued_mail(*, batch: int | None = None, should_stop: Callable[[], bool] = bool) -> SendReport:
     """Send all mail that is due, oldest first, in batches over one connection; return what happened."""
+    record_unrecorded()  # before claiming anything: a mail sent during an outage stays sent
     now = timezone.now()
     report = SendReport()
     size = batch or _setting("PACTA_MAIL_BATCH", BATCH)

@@ -36,7 +36,7 @@ from typing import Any
 
 import polars as pl
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
@@ -327,6 +327,12 @@ def _evaluate(ids: list[int], now: dt.datetime) -> int:
     return len(mine)
 
 
+def database_gone(exc: BaseException) -> bool:
+    """Is `exc` the database going away (restarted, unreachable) rather than a problem of the work?
+    Then retrying piece by piece is pointless: the pass ends, and the loop waits for the database."""
+    return isinstance(exc, (OperationalError, InterfaceError)) and not connection.is_usable()
+
+
 def evaluate_due(now: dt.datetime, *, batch: int | None = None, should_stop: Callable[[], bool] = bool) -> int:
     """Evaluate every commitment due at `now`, in batches; return how many were evaluated.
 
@@ -342,7 +348,9 @@ def evaluate_due(now: dt.datetime, *, batch: int | None = None, should_stop: Cal
             break
         try:
             evaluated = _evaluate(ids, now)
-        except Exception:
+        except Exception as exc:
+            if database_gone(exc):
+                raise
             log.exception("evaluating %d commitments failed; retrying one by one", len(ids))
             evaluated = sum(_evaluate_alone(pk, now) for pk in ids)
         skipped.update(ids)  # taken by another watcher, evaluated, or failed: not again in this pass
@@ -353,7 +361,9 @@ def evaluate_due(now: dt.datetime, *, batch: int | None = None, should_stop: Cal
 def _evaluate_alone(pk: int, now: dt.datetime) -> int:
     try:
         return _evaluate([pk], now)
-    except Exception:
+    except Exception as exc:
+        if database_gone(exc):
+            raise
         log.exception("evaluating commitment %s failed; next try in an hour", pk)
         Commitment.objects.filter(pk=pk).update(next_check_at=now + RETRY_FAILED_EVALUATION)
         return 0

@@ -11,7 +11,9 @@ Rules (docs/event-files.md, "Importing into the register"):
 - Every party must be known to the register.
 - Each import writes an `ImportBatch` and an audit entry, then re-evaluates
   the commitments the new events can change (after the import is committed:
-  the facts stay stored even if an evaluation fails).
+  the facts stay stored even if an evaluation fails). The import marks those
+  commitments due, so that the watcher evaluates them should this
+  re-evaluation not finish (the database went away, the process was killed).
 """
 
 from __future__ import annotations
@@ -79,13 +81,14 @@ def do_import_events(frame: pl.DataFrame, *, source: str = "import", filename: s
             "source": source, "file": filename, "rows": batch.rows, "created": batch.created,
             "unchanged": batch.unchanged,
         })
+        if len(new):
+            touched = {parties[code] for code in new["party"].unique().to_list()}
+            kinds = new["kind"].unique().to_list()
+            # Due for the watcher with the events, in case the re-evaluation below never ends.
+            touched_commitments(touched, kinds).update(next_check_at=clock.now())
     batch.evaluation = None
-    if len(new):
-        touched = {parties[code] for code in new["party"].unique().to_list()}
-        if evaluate:
-            batch.evaluation = reevaluate_touched(touched, new["kind"].unique().to_list())
-        else:
-            touched_commitments(touched, new["kind"].unique().to_list()).update(next_check_at=clock.now())
+    if len(new) and evaluate:
+        batch.evaluation = reevaluate_touched(touched, kinds)
     return batch
 
 

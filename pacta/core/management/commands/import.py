@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
+from django.db import InterfaceError, OperationalError
 from django.utils.translation import gettext as _
 
 from pacta.core.imports import ImportErrors
@@ -32,6 +33,15 @@ def load_mapping(name: str) -> dict:
         raise CommandError(_("No column mapping %(name)s; the saved ones are: %(names)s.")
                            % {"name": name, "names": names}, returncode=EXIT_BAD_INPUT)
     return {"mapping": mapping.mapping, "options": mapping.options}
+
+
+def lost_database(exc: Exception) -> str:
+    error = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return "\n".join([
+        _("The database connection was lost: %(error)s") % {"error": error},
+        _("An import is all or nothing: run it again once the database is back (what was stored already counts "
+          "as unchanged)."),
+    ])
 
 
 class Command(BaseCommand):
@@ -58,6 +68,9 @@ class Command(BaseCommand):
             self.stderr.write(str(exc))
             self.stderr.write(_("Nothing was imported."))
             sys.exit(EXIT_BAD_INPUT)
+        except (OperationalError, InterfaceError) as exc:
+            # The database went away (restarted, unreachable): no traceback, but what to do.
+            raise CommandError(lost_database(exc)) from None
 
     def import_events(self, options) -> None:
         from pacta.core.actions.events import do_import_events

@@ -6,6 +6,12 @@ and alerts, queues reminders and weekly digests, and sends the outbox
 `--interval` seconds. SIGTERM or SIGINT lets the current pass finish its
 current step, then the loop ends with exit code 0. Any number of watchers may
 run against one PostgreSQL database.
+
+When the database goes away (restarted, unreachable) the pass ends, its open
+transaction rolls back, and the loop says so in one line and tries again after
+`--interval` seconds with a fresh connection, until the database is back;
+nothing is done twice (pacta.core.watch, pacta.core.outbox). `--once` exits
+with code 1 and the same line.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import close_old_connections, connection
+from django.db import InterfaceError, OperationalError, close_old_connections, connection
 from django.utils.translation import gettext as _
 
 from pacta.core.watch import run_pass
@@ -63,6 +69,16 @@ class Command(BaseCommand):
         while not self.stopping and time.monotonic() < deadline:
             time.sleep(min(0.2, max(deadline - time.monotonic(), 0)))
 
+    @staticmethod
+    def forget_connection() -> None:
+        """Drop a connection the database ended: the next pass opens a new one."""
+        if connection.in_atomic_block:  # (a test's transaction must stay open)
+            return
+        try:
+            connection.close()
+        except Exception:  # closing a broken connection may fail again; it is gone either way
+            connection.connection = None
+
     def handle(self, *args, once=False, now=None, interval=None, **options):
         try:
             moment = clock.as_of(now)
@@ -85,6 +101,14 @@ class Command(BaseCommand):
                 close_old_connections()  # a long-running process: as between two requests
             try:
                 report = run_pass(should_stop=self.should_stop)
+            except (OperationalError, InterfaceError) as exc:
+                error = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                if once:
+                    raise CommandError(_("The database connection was lost: %(error)s") % {"error": error}) from None
+                log.warning("the database connection was lost (%s); trying again in %s s", error, interval)
+                self.forget_connection()
+                self.sleep(interval)
+                continue
             except Exception:
                 if once:
                     raise
