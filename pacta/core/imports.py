@@ -49,9 +49,17 @@ class ImportIssue:
     message: str
 
     def __str__(self) -> str:
+        """One line: `FILE:LINE: field: what is wrong` (a line break in a value quoted from the file is escaped)."""
         if self.field:
-            return f"{self.file}:{self.line}: {self.field}: {self.message}"
-        return f"{self.file}:{self.line}: {self.message}"
+            return _one_line(f"{self.file}:{self.line}: {self.field}: {self.message}")
+        return _one_line(f"{self.file}:{self.line}: {self.message}")
+
+
+_BREAKS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]")
+
+
+def _one_line(text: str) -> str:
+    return _BREAKS.sub(lambda m: repr(m[0])[1:-1], text)
 
 
 class ImportErrors(Exception):
@@ -788,7 +796,10 @@ def _relocate(issues: list[ImportIssue], data, filename: str, options: EventOpti
 # Agreement files (YAML; docs/agreement-files.md)
 
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser when installed
+_C_LOADER = hasattr(yaml, "CSafeLoader")
+
+
+class _Loader(yaml.CSafeLoader if _C_LOADER else yaml.SafeLoader):  # libyaml's parser when installed
     """Safe YAML with the scalars of YAML 1.2: only true/false are booleans
     (`country: NO` stays Norway), `12:00` stays a time of day instead of the
     sexagesimal 720, and numbers with a fraction become exact Decimals."""
@@ -807,15 +818,33 @@ _Loader.add_implicit_resolver(
     re.compile(r"^[-+]?(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][-+]?[0-9]+)?$|^[-+]?[0-9]+[eE][-+]?[0-9]+$"),
     list("-+0123456789."),
 )
-_Loader.add_constructor("tag:yaml.org,2002:int", lambda loader, node: int(loader.construct_scalar(node)))
-_Loader.add_constructor("tag:yaml.org,2002:float", lambda loader, node: Decimal(loader.construct_scalar(node)))
+def _scalar(read):
+    """A constructor for values of one type that reports a text it cannot read (`!!int x`, an
+    integer of 5,000 digits, `!!bool maybe`) as a YAML error at the value's line."""
+    def construct(loader: _Loader, node: yaml.Node):
+        try:
+            return read(loader, node)
+        except (ValueError, ArithmeticError, KeyError, TypeError):
+            raise yaml.constructor.ConstructorError(
+                None, None, _("the value %(value)s cannot be read as %(type)s")
+                % {"value": _shorten(node.value), "type": node.tag.rsplit(":", 1)[-1]}, node.start_mark) from None
+    return construct
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _scalar(lambda loader, node: int(loader.construct_scalar(node))))
+_Loader.add_constructor("tag:yaml.org,2002:float",
+                        _scalar(lambda loader, node: Decimal(loader.construct_scalar(node))))
+_Loader.add_constructor("tag:yaml.org,2002:bool", _scalar(yaml.SafeLoader.construct_yaml_bool))
 
 
 def _construct_timestamp(loader: _Loader, node: yaml.ScalarNode) -> dt.date | str:
-    # An impossible date (2025-02-30) stays text, so that it is reported where it is.
+    # An impossible date (2025-02-30), or text tagged as a timestamp, stays text, so that it is
+    # reported where it is.
+    if yaml.SafeLoader.timestamp_regexp.match(loader.construct_scalar(node)) is None:
+        return loader.construct_scalar(node)
     try:
         return yaml.SafeLoader.construct_yaml_timestamp(loader, node)
-    except ValueError:
+    except (ValueError, OverflowError):
         return loader.construct_scalar(node)
 
 
@@ -937,6 +966,42 @@ class AgreementDoc:
                            line=self.line),)
 
 
+# Nesting levels an agreement file may have: the format needs about ten. Deeper YAML is refused
+# before it is composed, as libyaml composes recursively in C (and crashes on a file of brackets).
+MAX_DEPTH = 64
+# Nodes the aliases of a file may repeat beyond its own ("billion laughs" expands to far more).
+ALIAS_LIMIT = 100_000
+_COMPOSE_SAFE_DEPTH = 1000  # well within libyaml's stack at about 270 bytes a level
+
+
+def _depth_bound(text: str) -> int:
+    """An upper bound of the nesting depth of YAML `text`, cheap to compute: block collections
+    nest by indentation (at least one column more for every second level), flow collections by
+    brackets (an empty pair holds nothing)."""
+    longest = max(map(len, text.split("\n")))
+    brackets = text.count("[") - text.count("[]") + text.count("{") - text.count("{}")
+    return 2 * longest + brackets + 4
+
+
+def _too_deep(text: str) -> int | None:
+    """The line of the first collection nested deeper than `MAX_DEPTH`, read from the parser's
+    events (no nodes are built); None when there is none."""
+    loader = _Loader(text)
+    try:
+        depth = 0
+        while loader.check_event():
+            event = loader.get_event()
+            if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+                depth += 1
+                if depth > MAX_DEPTH:
+                    return event.start_mark.line + 1
+            elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+                depth -= 1
+        return None
+    finally:
+        loader.dispose()
+
+
 class _Located:
     """The parsed YAML and the line of every key and list item in it."""
 
@@ -944,12 +1009,16 @@ class _Located:
         self.filename = filename
         self.lines: dict[tuple, int] = {(): 1}
         self.issues: list[ImportIssue] = []
+        self.data = None
         loader = _Loader(text)
         try:
+            deep = _too_deep(text) if _depth_bound(text) > _COMPOSE_SAFE_DEPTH else None
+            if deep is not None:
+                self._refuse_depth(deep)
+                return
             node = loader.get_single_node()
-            if node is not None:
-                self._walk(node, ())
-            self.data = loader.construct_document(node) if node is not None else None
+            if node is not None and self._walk(node, shared="&" in text):
+                self.data = loader.construct_document(node)
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             self.data = None
@@ -957,25 +1026,69 @@ class _Located:
                 "Not valid YAML: %(problem)s.") % {"problem": exc.problem or exc.context}))
         except yaml.YAMLError as exc:
             self.data = None
-            self.issues.append(ImportIssue(filename, 1, "", _("Not valid YAML: %(problem)s.") % {"problem": exc}))
+            line = 1
+            if isinstance(exc, yaml.reader.ReaderError):  # a character YAML does not allow, at its position
+                before = text.encode("utf-8", "surrogatepass")[:exc.position] if _C_LOADER else text[:exc.position]
+                line = before.count(b"\n" if _C_LOADER else "\n") + 1
+            self.issues.append(ImportIssue(filename, line, "", _("Not valid YAML: %(problem)s.")
+                                           % {"problem": str(exc).splitlines()[0]}))
         finally:
             loader.dispose()
 
-    def _walk(self, node: yaml.Node, path: tuple) -> None:
-        self.lines.setdefault(path, node.start_mark.line + 1)
-        if isinstance(node, yaml.MappingNode):
-            seen = set()
-            for key_node, value_node in node.value:
-                key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
-                if key in seen:
-                    self.issues.append(ImportIssue(self.filename, key_node.start_mark.line + 1, key,
-                                                   _("The key appears twice; the first one would be lost.")))
-                seen.add(key)
-                self.lines.setdefault(path + (key,), key_node.start_mark.line + 1)
-                self._walk(value_node, path + (key,))
-        elif isinstance(node, yaml.SequenceNode):
-            for i, item in enumerate(node.value):
-                self._walk(item, path + (i,))
+    def _refuse_depth(self, line: int) -> None:
+        self.issues.append(ImportIssue(self.filename, line, "", _(
+            "Nested deeper than %(limit)s levels; an agreement file needs far fewer.") % {"limit": MAX_DEPTH}))
+
+    def _walk(self, root: yaml.Node, *, shared: bool) -> bool:
+        """Note the line of every key and item, depth first in file order, and the keys given
+        twice. False (with the problem noted) for a document that cannot be read: nested too
+        deep, an alias inside the value it names, or aliases that repeat too much. Only a file
+        with anchors (`shared`) can have aliases, so only then are nodes counted."""
+        end = object()
+        stack: list = [(root, (), 1)]
+        inside: set[int] = set()  # the collections being walked, when aliases may lead back into one
+        visits, distinct = 0, set()
+        while stack:
+            node, path, depth = stack.pop()
+            if node is end:
+                inside.discard(path)
+                continue
+            self.lines.setdefault(path, node.start_mark.line + 1)
+            if shared:
+                visits += 1
+                distinct.add(id(node))
+                if visits - len(distinct) > ALIAS_LIMIT:
+                    self.issues.append(ImportIssue(self.filename, node.start_mark.line + 1, "", _(
+                        "Aliases repeat more than %(limit)s values; write the values out instead.")
+                        % {"limit": f"{ALIAS_LIMIT:,}"}))
+                    return False
+            if isinstance(node, yaml.ScalarNode):
+                continue
+            if depth > MAX_DEPTH:
+                self._refuse_depth(node.start_mark.line + 1)
+                return False
+            if shared:
+                if id(node) in inside:
+                    self.issues.append(ImportIssue(self.filename, node.start_mark.line + 1, "", _(
+                        "An alias refers to the value that contains it; such a value never ends.")))
+                    return False
+                inside.add(id(node))
+                stack.append((end, id(node), depth))
+            children = []
+            if isinstance(node, yaml.MappingNode):
+                seen = set()
+                for key_node, value_node in node.value:
+                    key = str(key_node.value) if isinstance(key_node, yaml.ScalarNode) else "?"
+                    if key in seen:
+                        self.issues.append(ImportIssue(self.filename, key_node.start_mark.line + 1, key,
+                                                       _("The key appears twice; the first one would be lost.")))
+                    seen.add(key)
+                    self.lines.setdefault(path + (key,), key_node.start_mark.line + 1)
+                    children.append((value_node, path + (key,), depth + 1))
+            else:
+                children = [(item, path + (i,), depth + 1) for i, item in enumerate(node.value)]
+            stack.extend(reversed(children))
+        return True
 
     def line(self, path: tuple) -> int:
         """The line of `path`, or of its nearest ancestor the file has."""
@@ -1001,6 +1114,7 @@ class _Reader:
                     self.error(key, _("Unknown field; expected one of: %(keys)s.") % {"keys": ", ".join(allowed)})
 
     def error(self, key: str, message: str) -> None:
+        key = str(key)  # a YAML key may be a number or a date
         self.doc.error(self.path + (key,), key, message)
 
     def _get(self, key: str, required: bool) -> Any:
@@ -1019,6 +1133,9 @@ class _Reader:
             self.error(key, _("Enter text."))
             return default
         value = str(value).strip()
+        if not value and required:
+            self.error(key, _("Required."))
+            return default
         if max_length and len(value) > max_length:
             self.error(key, _("At most %(limit)s characters.") % {"limit": max_length})
         return value
