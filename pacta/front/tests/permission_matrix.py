@@ -394,14 +394,29 @@ def shared_client() -> Client:
     return Client()
 
 
-def run_cell(users: dict, role: str, cell: Cell, expected: str) -> str | None:
-    """Make the request as `role`, judge it, roll everything back; the problem found, or None."""
+def sign_in_all(users: dict) -> dict[str, str]:
+    """A session of each role's user (its cookie's value), made once for all the cells of a test:
+    the cells' savepoints keep them whatever a cell does (signing out, say)."""
+    client = shared_client()
+    sessions = {}
+    for role, username in USERNAME.items():
+        if username:
+            client.cookies.clear()
+            client.force_login(users[username])
+            sessions[role] = client.cookies[settings.SESSION_COOKIE_NAME].value
+    client.cookies.clear()
+    return sessions
+
+
+def run_cell(sessions: dict[str, str], role: str, cell: Cell, expected: str) -> str | None:
+    """Make the request as `role` (a session of `sign_in_all`), judge it, roll everything back;
+    the problem found, or None."""
     problem = None
     client = shared_client()
     client.cookies.clear()
+    if role in sessions:
+        client.cookies[settings.SESSION_COOKIE_NAME] = sessions[role]
     with transaction.atomic():
-        if USERNAME[role]:
-            client.force_login(users[USERNAME[role]])
         before = fingerprint() if cell.method != "GET" else None
         if cell.method == "GET":
             response = client.get(cell.url)
@@ -410,4 +425,5 @@ def run_cell(users: dict, role: str, cell: Cell, expected: str) -> str | None:
         changed = before is not None and fingerprint() != before
         problem = judge(response, expected, changed, cell.writes)
         transaction.set_rollback(True)
+    client.cookies.clear()
     return problem

@@ -47,6 +47,7 @@ from .permission_matrix import (
     Things,
     api_operations,
     run_cell,
+    sign_in_all,
     walk_urls,
 )
 
@@ -404,7 +405,7 @@ def schema_once(monkeypatch):
     monkeypatch.setattr(api, "get_openapi_schema", once)
 
 
-def run_url(users: dict, name: str, route, req: Req) -> list[str]:
+def run_url(sessions: dict[str, str], name: str, route, req: Req) -> list[str]:
     """Every cell of one URL's decision; the problems found."""
     decision = decision_for(name)
     if decision is None:
@@ -415,7 +416,7 @@ def run_url(users: dict, name: str, route, req: Req) -> list[str]:
         cell = Cell(url, method, req.data if method == "POST" else {}, req.writes and method == "POST")
         for role in ROLES:
             expected = rule.of(role)
-            problem = run_cell(users, role, cell, expected)
+            problem = run_cell(sessions, role, cell, expected)
             if problem:
                 problems.append(f"{method} {url} ({name}) as {role}: expected {expected}, {problem}")
     return problems
@@ -428,15 +429,16 @@ def is_admin(name: str) -> bool:
 @pytest.mark.parametrize("name", sorted(name for name in routes() if not is_admin(name)))
 def test_the_matrix(name, world, frozen, schema_once):
     req = REQUESTS[name](Things(world)) if name in REQUESTS else Req()
-    problems = run_url(world.users, name, routes()[name], req)
+    problems = run_url(sign_in_all(world.users), name, routes()[name], req)
     assert not problems, "\n".join(problems)
 
 
 def test_the_admin_group(users):
     """Every URL of the Django admin, for every role (one test: they need no objects but the users)."""
     problems = []
+    sessions = sign_in_all(users)
     for name, route in sorted(routes().items()):
         if is_admin(name):
             req = REQUESTS[name](None) if name in REQUESTS else admin_request(users, route)
-            problems += run_url(users, name, route, req)
+            problems += run_url(sessions, name, route, req)
     assert not problems, "\n".join(problems)
