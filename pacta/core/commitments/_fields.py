@@ -29,7 +29,15 @@ def _timezone(value: str | None) -> str | None:
     return value
 
 
+def _local_time(value: dt.time) -> dt.time:
+    # pydantic reads 0 or "07:00Z" as a time with an offset, which a local time of day cannot compare to.
+    if value.tzinfo is not None:
+        raise ValueError(gettext("Enter a local time of day such as 07:00, without an offset."))
+    return value
+
+
 Duration = Annotated[dt.timedelta, AfterValidator(_positive_duration)]
+LocalTime = Annotated[dt.time, AfterValidator(_local_time)]
 TimeZoneName = Annotated[str, AfterValidator(_timezone)]
 Percent = Annotated[Decimal, Field(ge=0, le=100)]
 NonNegative = Annotated[Decimal, Field(ge=0)]
@@ -44,8 +52,8 @@ class BusinessHours(Params):
         min_length=1,
         description="Working days.",
     )
-    from_: dt.time = Field(dt.time(8, 0), alias="from", description="Start of the working day (local time).")
-    to: dt.time = Field(dt.time(17, 0), description="End of the working day (local time).")
+    from_: LocalTime = Field(dt.time(8, 0), alias="from", description="Start of the working day (local time).")
+    to: LocalTime = Field(dt.time(17, 0), description="End of the working day (local time).")
 
     @model_validator(mode="after")
     def _order(self):

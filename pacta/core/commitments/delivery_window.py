@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy as _
 from pydantic import Field, model_validator
 
 from ._facts import SetBased, Texts, by_zone, deliveries, distinct_days, facts, local_moments, tally
-from ._fields import TimeZoneName
+from ._fields import LocalTime, TimeZoneName
 from ._scope import terms_table
 from .base import (
     FieldValueError,
@@ -44,8 +44,8 @@ class DeliveryWindowParams(Params):
         min_length=1,
         description="Days on which deliveries are allowed.",
     )
-    from_: dt.time = Field(alias="from", description="Earliest local time of a delivery, e.g. 07:00.")
-    to: dt.time = Field(description="Latest local time of a delivery, e.g. 12:00 (inclusive).")
+    from_: LocalTime = Field(alias="from", description="Earliest local time of a delivery, e.g. 07:00.")
+    to: LocalTime = Field(description="Latest local time of a delivery, e.g. 12:00 (inclusive).")
     timezone: TimeZoneName | None = Field(None, description="Time zone of the window; empty: the agreement's.")
 
     @model_validator(mode="after")
