@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from functools import wraps
@@ -146,28 +147,45 @@ class NulCharacter(HttpError):
         super().__init__(400, _("Text cannot contain the NUL character (\\u0000)."))
 
 
-def _has_nul(value) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
+class LoneSurrogate(HttpError):
+    def __init__(self):
+        super().__init__(400, _("Text cannot contain a lone surrogate (\\ud800 to \\udfff): it is not Unicode."))
+
+
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+_ESCAPED_SURROGATE = re.compile(rb"\\u[dD][89a-fA-F]")  # how one is written in JSON (a valid pair too)
+
+
+def _texts(value):
+    """Every text of a parsed JSON body, keys included (iteratively: a body may nest deep)."""
+    stack = [value]
+    while stack:
+        value = stack.pop()
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, dict):
+            stack.extend(value.keys())
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
 
 
 def json_body(request):
     """The request's JSON body, parsed once (numbers with a fraction as exact Decimals; NaN and Infinity
-    refused; text with a NUL character refused, as no database stores it)."""
+    refused; text with a NUL character or a lone surrogate refused, as no database stores it)."""
     if not hasattr(request, "_api_json"):
         try:
             data = json.loads(request.body, parse_float=Decimal, parse_constant=_no_constants)
-        except (ValueError, UnicodeDecodeError) as exc:  # JSONDecodeError is a ValueError
+        except (ValueError, UnicodeDecodeError, RecursionError) as exc:  # JSONDecodeError is a ValueError
             raise BadJson(exc) from None
-        if b"\\u0000" in request.body and _has_nul(data):  # the scan is paid only when it may find one
+        # The scans are paid only when they may find something.
+        if b"\\u0000" in request.body and any("\x00" in text for text in _texts(data)):
             raise NulCharacter()
+        if _ESCAPED_SURROGATE.search(request.body) and any(_SURROGATE.search(text) for text in _texts(data)):
+            raise LoneSurrogate()
         request._api_json = data
     return request._api_json
+
 
 
 class JsonParser(Parser):
@@ -207,7 +225,7 @@ def check_content_type(run):
             if has_body and request.content_type == JSON:
                 try:
                     json_body(request)
-                except (BadJson, NulCharacter) as exc:
+                except (BadJson, NulCharacter, LoneSurrogate) as exc:
                     return operation.api.on_exception(request, exc)
         return run(request, *args, **kwargs)
 

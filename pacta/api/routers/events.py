@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Literal
 
 from django.utils.translation import gettext as _
@@ -93,7 +94,8 @@ def post_events(request, evaluate: Literal["now", "later"] = "now"):
     marked due and the watcher re-evaluates them in its next pass.
     """
     source, records = _envelope(json_body(request))
-    codes = {r.get("party") for r in records if type(r) is dict} - {None}
+    # A party that is no single value (a list, an object) is refused row by row by read_event_records.
+    codes = {str(r["party"]) for r in records if type(r) is dict and isinstance(r.get("party"), (str, int, Decimal))}
     known = set(Party.objects.filter(code__in=codes).values_list("code", flat=True))
     try:
         frame = read_event_records(records, source_name="events", event_source=source, known_parties=known,
