@@ -398,3 +398,17 @@ def test_the_watcher_outlives_the_database_going_away_and_does_nothing_twice(clu
     assert len(messages) == statuses["sent"]
     assert len({m["Message-ID"] for m in messages}) == len(messages)
     assert cluster.query(db, f"SELECT max(attempts) FROM {mail}") == [(1,)]  # none claimed twice
+
+
+@outage_test
+def test_one_pass_for_cron_without_the_database_says_so_in_one_line(cluster):
+    db = cluster.database("once", template="events")
+    cluster.server.stop()
+    try:
+        done = cluster.pacta(db, "watch", "--once", "--now", WATCH_NOW)
+    finally:
+        cluster.server.start()
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.startswith("CommandError: The database connection was lost: connection failed: ")
+    assert len(done.stderr.strip().splitlines()) == 1

@@ -22,10 +22,10 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
-from django.db import InterfaceError, OperationalError, close_old_connections, connection
+from django.db import close_old_connections, connection
 from django.utils.translation import gettext as _
 
-from pacta.core.watch import run_pass
+from pacta.core.watch import database_gone, run_pass
 from pacta.lib import clock
 
 INTERVAL = 30.0
@@ -101,15 +101,15 @@ class Command(BaseCommand):
                 close_old_connections()  # a long-running process: as between two requests
             try:
                 report = run_pass(should_stop=self.should_stop)
-            except (OperationalError, InterfaceError) as exc:
-                error = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
-                if once:
-                    raise CommandError(_("The database connection was lost: %(error)s") % {"error": error}) from None
-                log.warning("the database connection was lost (%s); trying again in %s s", error, interval)
-                self.forget_connection()
-                self.sleep(interval)
-                continue
-            except Exception:
+            except Exception as exc:
+                if database_gone(exc):
+                    error = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+                    if once:
+                        raise CommandError(_("The database connection was lost: %(error)s") % {"error": error}) from None
+                    log.warning("the database connection was lost (%s); trying again in %s s", error, interval)
+                    self.forget_connection()
+                    self.sleep(interval)
+                    continue
                 if once:
                     raise
                 # The database or the mail server hiccuped: say so, and try again
