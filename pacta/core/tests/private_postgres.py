@@ -22,6 +22,7 @@ import glob
 import os
 import pwd
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -151,8 +152,19 @@ class PrivatePostgres:
         return self.url(name)
 
     def destroy(self) -> None:
-        if self.data.exists() and self.is_running():
-            self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+        """Stop the server at once (whatever state it is in) and remove its directory."""
+        pidfile = self.data / "postmaster.pid"
+        if pidfile.exists():
+            try:
+                self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
+            except (OSError, subprocess.SubprocessError):
+                pass
+            if pidfile.exists():  # pg_ctl failed or timed out (a machine under load): the postmaster's own pid
+                try:
+                    os.kill(int(pidfile.read_text().split()[0]), signal.SIGQUIT)  # PostgreSQL: immediate shutdown
+                    time.sleep(1)
+                except (OSError, ValueError, IndexError):
+                    pass
         shutil.rmtree(self.base, ignore_errors=True)
 
 
