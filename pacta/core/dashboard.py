@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, Callable
 
 from django.contrib.auth import get_user_model
 from django.db import connections
@@ -40,19 +40,46 @@ WORST_PARTIES = 5
 UNPAID = ("accrued", "projected", "due")
 
 
-@dataclass
 class Figure:
-    """A number on the dashboard and the list behind it."""
+    """A number on the dashboard and the list behind it.
 
-    count: int
-    queryset: QuerySet
-    list: str  # commitments | instances | actions | mail
-    params: dict[str, str] = field(default_factory=dict)
+    `queryset` may be given as a function that returns it: the list is then built only when
+    somebody asks for it (the page shows the numbers; building dozens of lists it never reads
+    was a third of the dashboard's Python time).
+    """
+
+    def __init__(self, count: int, queryset: QuerySet | Callable[[], QuerySet], list: str,
+                 params: dict[str, str] | None = None):
+        self.count = count
+        self._queryset = queryset
+        self.list = list  # commitments | instances | actions | mail
+        self.params = params if params is not None else {}
+
+    @property
+    def queryset(self) -> QuerySet:
+        if not isinstance(self._queryset, QuerySet):
+            self._queryset = self._queryset()
+        return self._queryset
+
+    def __repr__(self) -> str:
+        return f"Figure({self.count}, {self.list!r}, {self.params!r})"
 
 
-def _figure(queryset: QuerySet, list_name: str, params: dict[str, Any], count: int | None = None) -> Figure:
+def _figure(queryset: QuerySet | Callable[[], QuerySet], list_name: str, params: dict[str, Any],
+            count: int | None = None) -> Figure:
     clean = {k: str(v) for k, v in params.items() if v not in (None, "")}
-    return Figure(queryset.count() if count is None else count, queryset, list_name, clean)
+    figure = Figure(count if count is not None else 0, queryset, list_name, clean)
+    if count is None:
+        figure.count = figure.queryset.count()
+    return figure
+
+
+def _counts(queryset: QuerySet, **conditions: Q) -> dict[str, int]:
+    """Several counts of one queryset in one query: for each name, the rows that meet its condition."""
+    return queryset.order_by().aggregate(**{name: Count("pk", filter=q) for name, q in conditions.items()})
+
+
+ALL = Q(pk__isnull=False)  # a condition every row meets
 
 
 @dataclass(frozen=True)
@@ -207,7 +234,7 @@ def _money_figures(scope: Scope) -> list[dict]:
     lines = []
     for line in money_at_stake(base):
         ids = line.pop("commitments")
-        line["figure"] = _figure(base.filter(pk__in=ids), "commitments", {
+        line["figure"] = _figure(lambda ids=ids: base.filter(pk__in=ids), "commitments", {
             **scope.params(), "money": line["kind"], "currency": line["currency"], "payer": line["payer"],
         }, len(ids))
         lines.append(line)
@@ -229,10 +256,10 @@ def _actions_by_owner(scope: Scope, today: dt.date) -> list[dict]:
         name = owner.username if owner else "none"
         result.append({
             "owner": owner,
-            "open": _figure(base.filter(status__in=Action.OPEN_STATUSES), "actions",
+            "open": _figure(lambda base=base: base.filter(status__in=Action.OPEN_STATUSES), "actions",
                             {**scope.params(), "owner": name, "status": "open"}, row["open"]),
-            "overdue": _figure(base.filter(status__in=Action.OPEN_STATUSES, due_on__lt=today), "actions",
-                               {**scope.params(), "owner": name, "status": "overdue"}, row["overdue"]),
+            "overdue": _figure(lambda base=base: base.filter(status__in=Action.OPEN_STATUSES, due_on__lt=today),
+                               "actions", {**scope.params(), "owner": name, "status": "overdue"}, row["overdue"]),
         })
     return sorted(result, key=lambda r: (-r["overdue"].count, -r["open"].count, r["owner"] is None,
                                          getattr(r["owner"], "username", "")))
@@ -255,10 +282,10 @@ def _worst_parties(scope: Scope) -> list[dict]:
         there = Scope(scope.owner, party, scope.type)
         result.append({
             "party": party,
-            "broken": _figure(commitments(there).filter(status=Commitment.Status.BROKEN), "commitments",
-                              {**there.params(), "status": "broken"}, row["broken"]),
-            "at_risk": _figure(commitments(there).filter(status=Commitment.Status.AT_RISK), "commitments",
-                               {**there.params(), "status": "at_risk"}, row["at_risk"]),
+            "broken": _figure(lambda there=there: commitments(there).filter(status=Commitment.Status.BROKEN),
+                              "commitments", {**there.params(), "status": "broken"}, row["broken"]),
+            "at_risk": _figure(lambda there=there: commitments(there).filter(status=Commitment.Status.AT_RISK),
+                               "commitments", {**there.params(), "status": "at_risk"}, row["at_risk"]),
         })
     return result
 
@@ -285,39 +312,62 @@ def dashboard_figures(user=None, owner=None, party: Party | None = None, type: s
     today = clock.local_today(at=now)
     scope = Scope(owner, party, type or "")
     params = scope.params()
-    # Unassigned actions belong to nobody: with an owner filter, those on the commitments the owner answers for.
-    unassigned = open_actions(Scope(None, party, type or "")).filter(scope.commitment_q("commitment__"),
-                                                                     owner__isnull=True)
     figures: dict[str, Any] = {
         "now": now,
         "scope": {k: v for k, v in params.items() if v},
         "commitments": _status_figures(scope),
         "money": _money_figures(scope),
-        "actions": {
-            "open": _figure(open_actions(scope), "actions", {**params, "status": "open"}),
-            "overdue": _figure(overdue_actions(scope, today), "actions", {**params, "status": "overdue"}),
-            "unassigned": _figure(unassigned, "actions", {**params, "owner": "none", "status": "open",
-                                                          "answered_by": params["owner"]}),
-            "due_soon": _figure(
-                open_actions(scope).filter(due_on__gte=today, due_on__lt=today + dt.timedelta(days=DUE_SOON_DAYS)),
-                "actions", {**params, "status": "open", "due_within": DUE_SOON_DAYS}),
-        },
+        "actions": _action_figures(scope, today),
         "actions_by_owner": _actions_by_owner(scope, today),
         "worst_parties": _worst_parties(scope),
-        "due_soon": _figure(due_soon(scope, now), "instances", {**params, "status": "open", "due_within": DUE_SOON_DAYS}),
-        "at_risk": _figure(at_risk(scope), "instances", {**params, "status": "at_risk"}),
-        "overdue": _figure(overdue_instances(scope), "instances", {**params, "status": "overdue"}),
+        **_instance_figures(scope, now),
         "mail": _mail_figures(user),
     }
     if user is not None:
         mine = Scope(user)
+        counts = _counts(open_actions(mine), open=ALL, overdue=Q(due_on__lt=today))
         figures["mine"] = {
-            "open": _figure(open_actions(mine), "actions", {"owner": user.username, "status": "open"}),
-            "overdue": _figure(overdue_actions(mine, today), "actions", {"owner": user.username, "status": "overdue"}),
+            "open": _figure(lambda: open_actions(mine), "actions", {"owner": user.username, "status": "open"},
+                            counts["open"]),
+            "overdue": _figure(lambda: overdue_actions(mine, today), "actions",
+                               {"owner": user.username, "status": "overdue"}, counts["overdue"]),
             "deputised": _figure(actions_for(user, today).exclude(owner=user), "actions",
                                  {"deputy": user.username, "status": "open"}),
         }
     return figures
+
+
+def _action_figures(scope: Scope, today: dt.date) -> dict[str, Figure]:
+    """Open, overdue, unassigned and soon due actions, counted in one query."""
+    params = scope.params()
+    anyone = Scope(None, scope.party, scope.type)
+    theirs = Q(owner=scope.owner) if scope.owner is not None else ALL
+    soon = Q(due_on__gte=today, due_on__lt=today + dt.timedelta(days=DUE_SOON_DAYS))
+    # Unassigned actions belong to nobody: with an owner filter, those on the commitments the owner answers for.
+    nobodys = Q(scope.commitment_q("commitment__"), owner__isnull=True)
+    counts = _counts(open_actions(anyone), open=theirs, overdue=theirs & Q(due_on__lt=today), due_soon=theirs & soon,
+                     unassigned=nobodys)
+    return {
+        "open": _figure(lambda: open_actions(scope), "actions", {**params, "status": "open"}, counts["open"]),
+        "overdue": _figure(lambda: overdue_actions(scope, today), "actions", {**params, "status": "overdue"},
+                           counts["overdue"]),
+        "unassigned": _figure(lambda: open_actions(anyone).filter(nobodys), "actions",
+                              {**params, "owner": "none", "status": "open", "answered_by": params["owner"]},
+                              counts["unassigned"]),
+        "due_soon": _figure(lambda: open_actions(scope).filter(soon), "actions",
+                            {**params, "status": "open", "due_within": DUE_SOON_DAYS}, counts["due_soon"]),
+    }
+
+
+def _instance_figures(scope: Scope, now: dt.datetime) -> dict[str, Figure]:
+    """The instances due soon, at risk and overdue (three counts: each an index's range, which is
+    cheaper than one pass over every open and overdue instance)."""
+    params = scope.params()
+    return {
+        "due_soon": _figure(due_soon(scope, now), "instances", {**params, "status": "open", "due_within": DUE_SOON_DAYS}),
+        "at_risk": _figure(at_risk(scope), "instances", {**params, "status": "at_risk"}),
+        "overdue": _figure(overdue_instances(scope), "instances", {**params, "status": "overdue"}),
+    }
 
 
 def _mail_figures(user) -> dict[str, Figure]:
