@@ -476,18 +476,20 @@ def _read(path_or_text) -> tuple[str, str]:
     if hasattr(path_or_text, "read"):
         filename = Path(getattr(path_or_text, "name", "") or "agreements.yaml").name
         content = path_or_text.read()
-        if isinstance(content, bytes):
-            try:
-                content = content.decode("utf-8-sig")
-            except UnicodeDecodeError as exc:
-                line = content[: exc.start].count(b"\n") + 1
-                raise ImportErrors([ImportIssue(filename, line, "", _("The file is not UTF-8 text; save it as UTF-8."))]
-                                   ) from None
-        return content, filename
+        return (_utf8(content, filename) if isinstance(content, bytes) else content), filename
     if isinstance(path_or_text, Path) or (isinstance(path_or_text, str) and "\n" not in path_or_text):
         path = Path(path_or_text)
-        return path.read_text(encoding="utf-8-sig"), str(path)
+        return _utf8(path.read_bytes(), str(path)), str(path)
     return str(path_or_text), "agreements.yaml"
+
+
+def _utf8(content: bytes, filename: str) -> str:
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = content[: exc.start].count(b"\n") + 1
+        raise ImportErrors([ImportIssue(filename, line, "", _("The file is not UTF-8 text; save it as UTF-8."))]
+                           ) from None
 
 
 def import_agreements_file(path_or_text, *, acting_user=None, dry_run: bool = False) -> AgreementImportSummary:

@@ -19,6 +19,7 @@ import datetime as dt
 import io
 import re
 import zipfile
+import zlib
 import zoneinfo
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -273,9 +274,32 @@ def _check_mapping(filename: str, columns: dict[str, str], options: EventOptions
         if name not in CANONICAL_COLUMNS:
             issues.append(ImportIssue(filename, 1, name, _("The mapping names an unknown column; expected one of: %(names)s.")
                                       % {"names": ", ".join(CANONICAL_COLUMNS)}))
-    if options.timezone and not _is_timezone(options.timezone):
-        issues.append(ImportIssue(filename, 1, "timezone", _("Unknown time zone: %(tz)s.") % {"tz": options.timezone}))
+    issues += [ImportIssue(filename, 1, name, message) for name, message in option_problems(options).items()]
     return issues
+
+
+def option_problems(options: EventOptions) -> dict[str, str]:
+    """Options of a mapping that cannot read any file, by option: an unknown time zone, a
+    delimiter of more than one byte, a date or time format polars refuses (`%H` without `%M`)."""
+    problems = {}
+    if options.timezone and not _is_timezone(options.timezone):
+        problems["timezone"] = _("Unknown time zone: %(tz)s.") % {"tz": options.timezone}
+    if options.delimiter is not None and len(options.delimiter.encode("utf-8", "surrogatepass")) != 1:
+        problems["delimiter"] = _("Enter one ASCII character as the delimiter, such as , or ;: %(value)s.") % {
+            "value": _shorten(options.delimiter)}
+    probe = pl.DataFrame({"v": ["2025-03-01 09:30"]}).lazy()
+    formats = [("date_format", options.date_format, lambda v, f: v.str.to_date(f, strict=False))]
+    if options.datetime_format:
+        zone = "UTC" if "%z" in options.datetime_format else None
+        formats.append(("datetime_format", options.datetime_format,
+                        lambda v, f: v.str.to_datetime(f, strict=False, time_zone=zone)))
+    for name, text, parse in formats:
+        try:
+            probe.select(parse(pl.col("v"), text)).collect()
+        except pl.exceptions.PolarsError as exc:
+            problems[name] = _("Not a format pacta can read (%(error)s): %(value)s.") % {
+                "error": _shorten(str(exc).splitlines()[0], 120), "value": _shorten(text)}
+    return problems
 
 
 def _is_timezone(name: str) -> bool:
@@ -309,7 +333,7 @@ def _read_csv_raw(source, filename: str, options: EventOptions
     if options.encoding.lower().replace("_", "-") not in ("utf-8", "utf8"):
         try:
             data = data.decode(options.encoding).encode()
-        except (LookupError, UnicodeDecodeError) as exc:
+        except (LookupError, ValueError) as exc:  # ValueError: punycode's UnicodeError, a lone surrogate
             raise ImportErrors([ImportIssue(filename, 1, "", _("The file cannot be read as %(enc)s: %(error)s.")
                                             % {"enc": options.encoding, "error": exc})]) from None
     try:
@@ -426,6 +450,26 @@ def _xlsx_cell_text(value: Any) -> str | None:
     return str(value)
 
 
+# What reading a damaged workbook raises: from zipfile and zlib (a member cut or garbled, an
+# unknown compression, encryption), from openpyxl and the XML parser (SyntaxError).
+_XLSX_DAMAGE = (zipfile.BadZipFile, zlib.error, OSError, EOFError, KeyError, ValueError, TypeError, IndexError,
+                NotImplementedError, RuntimeError, SyntaxError)
+
+
+def _not_readable(filename: str, exc: BaseException) -> ImportErrors:
+    return ImportErrors([ImportIssue(filename, 1, "", _("The file is not a readable XLSX workbook: %(error)s.")
+                                     % {"error": _shorten(exc, 120)})])
+
+
+def _undamaged(rows: Iterable, filename: str) -> Iterable:
+    """The rows of a sheet, read as they are used (read-only mode streams the sheet from the zip):
+    damage found on the way is a problem of the file, not a crash."""
+    try:
+        yield from rows
+    except _XLSX_DAMAGE as exc:
+        raise _not_readable(filename, exc) from None
+
+
 def _read_xlsx_raw(source, filename: str, options: EventOptions
                    ) -> tuple[list[str], pl.DataFrame, list[ImportIssue]]:
     """Like `_read_csv_raw` for the first sheet (or `options.sheet`) of a workbook."""
@@ -435,20 +479,21 @@ def _read_xlsx_raw(source, filename: str, options: EventOptions
     data = source if isinstance(source, (str, Path)) else io.BytesIO(_source_bytes(source))
     try:
         workbook = openpyxl.load_workbook(data, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+    except (InvalidFileException, *_XLSX_DAMAGE) as exc:
         if isinstance(exc, zipfile.BadZipFile) and _starts_as_zip(data):
             # The beginning of a workbook without the end (a zip's directory is at its end).
             raise ImportErrors([ImportIssue(filename, 1, "", _(
                 "The workbook is incomplete: it seems cut short (still being written, or not copied "
                 "completely). Import the complete file."))]) from None
-        raise ImportErrors([ImportIssue(filename, 1, "", _("The file is not a readable XLSX workbook: %(error)s.")
-                                        % {"error": _shorten(exc, 120)})]) from None
+        raise _not_readable(filename, exc) from None
     try:
         if options.sheet and options.sheet not in workbook.sheetnames:
             raise ImportErrors([ImportIssue(filename, 1, "sheet", _("The workbook has no sheet %(sheet)s.")
                                             % {"sheet": options.sheet})])
+        if not workbook.worksheets:
+            raise ImportErrors([ImportIssue(filename, 1, "", _("The file is empty."))])
         sheet = workbook[options.sheet] if options.sheet else workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
+        rows = _undamaged(sheet.iter_rows(values_only=True), filename)
         header_row = next(rows, None)
         if header_row is None:
             raise ImportErrors([ImportIssue(filename, 1, "", _("The file is empty."))])

@@ -1,8 +1,8 @@
 """Saved column mappings for event files of another layout (docs/event-files.md).
 
 A mapping is checked here as `read_events` would check it (unknown canonical
-names, an unknown time zone), so that a saved mapping never fails on its own
-terms later. Every write is atomic and audited.
+names, an unknown time zone, a delimiter or a date format that cannot be used),
+so that a saved mapping never fails on its own terms later. Every write is atomic and audited.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from pacta.core.actions.audit import audit
 from pacta.core.actions.register import RegisterError
-from pacta.core.imports import CANONICAL_COLUMNS, MAPPING_OPTIONS, EventOptions, _is_timezone
+from pacta.core.imports import CANONICAL_COLUMNS, MAPPING_OPTIONS, EventOptions, option_problems
 from pacta.core.models import ColumnMapping
 
 
@@ -35,8 +35,8 @@ def _errors(name: str, mapping: dict[str, str], options: dict[str, Any], instanc
         if key not in CANONICAL_COLUMNS:
             errors.setdefault("defaults", []).append(
                 _("%(column)s is not a column of an event file.") % {"column": key})
-    if options.get("timezone") and not _is_timezone(options["timezone"]):
-        errors["timezone"] = [_("Unknown time zone: %(tz)s.") % {"tz": options["timezone"]}]
+    for key, message in option_problems(EventOptions.from_dict(options)).items():
+        errors.setdefault(key, []).append(message)
     return errors
 
 
