@@ -64,6 +64,7 @@ THINK = 1.0  # seconds between two pages of one user, on average (uniform from h
 P95_TARGET_MS = 300.0
 PASSWORD = "load-run-password-7f3a"
 SOURCE = "load"  # the ingested events' source (their ids are unique per run)
+CONN_MAX_AGE = 60  # DB_CONN_MAX_AGE of the run, as docs/operations.md advises for production
 
 # What the users ask for, and how often (weights).
 MIX = (("dashboard", 25), ("agreement", 25), ("commitment", 20), ("party", 15), ("actions", 15))
@@ -219,7 +220,7 @@ def report(run: Run) -> str:
         f"{run.customers * 10:,} commitments, about {run.customers:,},000 events; as of {generate.AS_OF} "
         "(`PACTA_CLOCK`)",
         f"- Web server: `pacta serve` (gunicorn, {run.workers} sync workers, its default for this machine) "
-        "on 127.0.0.1; `pacta watch` and the ingest in their own processes",
+        f"on 127.0.0.1, `DB_CONN_MAX_AGE={CONN_MAX_AGE}`; `pacta watch` and the ingest in their own processes",
         f"- Users: {run.users} signed in at once, each requesting pages one after the other with "
         + (f"{run.think:g} s of think time on average between two" if run.think else "no pause between them")
         + f"; {overall.count:,} requests measured after {run.warm_up:,} warm-up requests, "
@@ -387,10 +388,11 @@ def pacta(env: dict, *args: str, stdin: str | None = None, log: Path | None = No
 
 def environment(database_url: str, out: Path) -> dict[str, str]:
     """What every process of the run gets: the database, the benchmark's moment, production
-    settings (DEBUG off) with plain-http cookies on 127.0.0.1 and mail that goes nowhere."""
+    settings (DEBUG off, database connections kept between requests as docs/operations.md
+    advises) with plain-http cookies on 127.0.0.1 and mail that goes nowhere."""
     env = {key: value for key, value in os.environ.items() if key not in ("PACTA_DEMO", "DEBUG")}
     return {**env, "DATABASE_URL": database_url, "PACTA_VAR_DIR": str(out / "var"), "PACTA_CLOCK": generate.AS_OF,
-            "DEBUG": "0", "SECRET_KEY": "load-run-only", "SECURE_COOKIES": "0", "SECURE_SSL_REDIRECT": "0",
+            "DEBUG": "0", "DB_CONN_MAX_AGE": str(CONN_MAX_AGE), "SECRET_KEY": "load-run-only", "SECURE_COOKIES": "0", "SECURE_SSL_REDIRECT": "0",
             "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend", "LOG_LEVEL": "WARNING",
             "PYTHONUNBUFFERED": "1"}
 
