@@ -35,6 +35,7 @@ from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.dispatch import receiver
 from django.utils.translation import ngettext
+from django.views.decorators.debug import sensitive_variables
 
 logger = logging.getLogger("pacta.security")
 
@@ -164,6 +165,9 @@ class ThrottledLoginView(auth_views.LoginView):
 class ThrottledBackend(ModelBackend):
     """Django's model backend, refusing accounts and addresses that must wait."""
 
+    # An error while checking leaves no password in its report: every variable of this
+    # call and of the calls it makes is hidden (Django's own `authenticate` hides only its own).
+    @sensitive_variables()
     def authenticate(self, request, username=None, password=None, **kwargs):
         if username is not None and wait_seconds(username, client_address(request))[0] > 0:
             raise PermissionDenied
