@@ -25,6 +25,7 @@ def gunicorn_argv(bind: str, workers: int, timeout: int) -> list[str]:
         sys.executable, "-m", "gunicorn", "pacta.wsgi:application",
         "--bind", bind, "--workers", str(workers), "--timeout", str(timeout),
         "--access-logfile", "-", "--error-logfile", "-",
+        "--logger-class", "pacta.lib.access_log.AccessLogger",  # no calendar feed tokens in the access log
     ]
 
 
