@@ -21,6 +21,12 @@ def make_user(username: str, role: str, **extra) -> User:
 
 
 @pytest.fixture(autouse=True)
+def dashboard_counts_every_time(settings):
+    """A reused dashboard would carry one test's figures into the next."""
+    settings.PACTA_DASHBOARD_CACHE = 0
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hasher(settings):
     """Real hashers are slow on purpose; tests need no protection."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -168,6 +168,8 @@ PACTA_COST_SHARE_LIMIT = env("PACTA_COST_SHARE_LIMIT", "10")
 
 # The REST API: requests per token and minute unless the token sets its own limit.
 PACTA_API_RATE_LIMIT = int(env("PACTA_API_RATE_LIMIT", "600") or 600)
+# Seconds the dashboard reuses the figures of the whole portfolio it counted (0: counts on every request).
+PACTA_DASHBOARD_CACHE = int(env("PACTA_DASHBOARD_CACHE", "15") or 0)
 
 # Uploads: agreement and event files are read in memory up to this size.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 50 * 1024 * 1024

@@ -28,8 +28,10 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Callable
 
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.db import connections
 from django.db.models import Count, Q, QuerySet
+from django.utils import timezone
 
 from pacta.core.models import Action, Commitment, Instance, Party
 from pacta.core.routing import actions_for, responsible_q
@@ -219,83 +221,149 @@ def _unpaid_items(queryset: QuerySet[Commitment]):
         yield from cursor.fetchall()
 
 
-def _status_figures(scope: Scope) -> dict[str, Figure]:
+def _portfolio_numbers(scope: Scope, now: dt.datetime, today: dt.date) -> dict[str, Any]:
+    """The numbers of every figure but the reader's own, as of `now`: plain data a cache can keep."""
     base = commitments(scope)
-    counts = dict(base.order_by().values_list("status").annotate(n=Count("pk")))
-    figures = {"all": _figure(base, "commitments", scope.params(), sum(counts.values()))}
-    for status in Commitment.Status.values:
-        figures[status] = _figure(base.filter(status=status), "commitments",
-                                  {**scope.params(), "status": status}, counts.get(status, 0))
-    return figures
-
-
-def _money_figures(scope: Scope) -> list[dict]:
-    base = commitments(scope)
-    lines = []
-    for line in money_at_stake(base):
-        ids = line.pop("commitments")
-        line["figure"] = _figure(lambda ids=ids: base.filter(pk__in=ids), "commitments", {
-            **scope.params(), "money": line["kind"], "currency": line["currency"], "payer": line["payer"],
-        }, len(ids))
-        lines.append(line)
-    return lines
-
-
-def _actions_by_owner(scope: Scope, today: dt.date) -> list[dict]:
-    """Open and overdue actions per owner (None: unassigned), most overdue first."""
-    rows = (
+    anyone = Scope(None, scope.party, scope.type)
+    theirs = Q(owner=scope.owner) if scope.owner is not None else ALL
+    soon = Q(due_on__gte=today, due_on__lt=today + dt.timedelta(days=DUE_SOON_DAYS))
+    by_owner = (
         actions(scope).filter(status__in=Action.OPEN_STATUSES).order_by()
         .values("owner").annotate(open=Count("pk"), overdue=Count("pk", filter=Q(due_on__lt=today)))
     )
-    owners = {u.pk: u for u in get_user_model().objects.filter(pk__in=[r["owner"] for r in rows])}
-    result = []
-    for row in rows:
-        owner = owners.get(row["owner"])
-        who = Scope(owner, scope.party, scope.type) if owner else scope
-        base = actions(who) if owner else actions(scope).filter(owner__isnull=True)
-        name = owner.username if owner else "none"
-        result.append({
-            "owner": owner,
-            "open": _figure(lambda base=base: base.filter(status__in=Action.OPEN_STATUSES), "actions",
-                            {**scope.params(), "owner": name, "status": "open"}, row["open"]),
-            "overdue": _figure(lambda base=base: base.filter(status__in=Action.OPEN_STATUSES, due_on__lt=today),
-                               "actions", {**scope.params(), "owner": name, "status": "overdue"}, row["overdue"]),
-        })
-    return sorted(result, key=lambda r: (-r["overdue"].count, -r["open"].count, r["owner"] is None,
-                                         getattr(r["owner"], "username", "")))
-
-
-def _worst_parties(scope: Scope) -> list[dict]:
-    """The parties with the most broken, then at-risk commitments (only those with any)."""
     # Ranked and cut by the database: only the worst parties are read, not all with a problem.
-    ranked = list(
-        commitments(scope).filter(status__in=[Commitment.Status.BROKEN, Commitment.Status.AT_RISK]).order_by()
+    worst = (
+        base.filter(status__in=[Commitment.Status.BROKEN, Commitment.Status.AT_RISK]).order_by()
         .values("agreement__party", "agreement__party__name")
         .annotate(broken=Count("pk", filter=Q(status=Commitment.Status.BROKEN)),
                   at_risk=Count("pk", filter=Q(status=Commitment.Status.AT_RISK)))
         .order_by("-broken", "-at_risk", "agreement__party__name", "agreement__party")[:WORST_PARTIES]
     )
-    parties = Party.objects.in_bulk([r["agreement__party"] for r in ranked])
+    return {
+        "now": now,
+        "today": today,
+        "counted_at": timezone.now(),
+        "commitments": dict(base.order_by().values_list("status").annotate(n=Count("pk"))),
+        "money": money_at_stake(base),
+        # Unassigned actions belong to nobody: with an owner filter, those on the commitments the owner answers for.
+        "actions": _counts(open_actions(anyone), open=theirs, overdue=theirs & Q(due_on__lt=today),
+                           due_soon=theirs & soon, unassigned=_unassigned_q(scope)),
+        "actions_by_owner": [(r["owner"], r["open"], r["overdue"]) for r in by_owner],
+        "worst_parties": [(r["agreement__party"], r["broken"], r["at_risk"]) for r in worst],
+        # three counts: each an index's range, cheaper than one pass over all open and overdue instances
+        "instances": {"due_soon": due_soon(scope, now).count(), "at_risk": at_risk(scope).count(),
+                      "overdue": overdue_instances(scope).count()},
+    }
+
+
+def _unassigned_q(scope: Scope) -> Q:
+    return Q(scope.commitment_q("commitment__"), owner__isnull=True)
+
+
+def _portfolio_figures(scope: Scope, numbers: dict[str, Any]) -> dict[str, Any]:
+    """The figures of `numbers`, each with the list behind it (built when asked for)."""
+    params = scope.params()
+    now, today = numbers["now"], numbers["today"]
+    counts = numbers["commitments"]
+    status = {"all": _figure(lambda: commitments(scope), "commitments", params, sum(counts.values()))}
+    for code in Commitment.Status.values:
+        status[code] = _figure(lambda code=code: commitments(scope).filter(status=code), "commitments",
+                               {**params, "status": code}, counts.get(code, 0))
+    money = []
+    for counted in numbers["money"]:
+        ids = counted["commitments"]
+        line = {k: v for k, v in counted.items() if k != "commitments"}
+        line["figure"] = _figure(lambda ids=ids: commitments(scope).filter(pk__in=ids), "commitments", {
+            **params, "money": line["kind"], "currency": line["currency"], "payer": line["payer"]}, len(ids))
+        money.append(line)
+    n = numbers["actions"]
+    soon = Q(due_on__gte=today, due_on__lt=today + dt.timedelta(days=DUE_SOON_DAYS))
+    anyone = Scope(None, scope.party, scope.type)
+    action_figures = {
+        "open": _figure(lambda: open_actions(scope), "actions", {**params, "status": "open"}, n["open"]),
+        "overdue": _figure(lambda: overdue_actions(scope, today), "actions", {**params, "status": "overdue"},
+                           n["overdue"]),
+        "unassigned": _figure(lambda: open_actions(anyone).filter(_unassigned_q(scope)), "actions",
+                              {**params, "owner": "none", "status": "open", "answered_by": params["owner"]},
+                              n["unassigned"]),
+        "due_soon": _figure(lambda: open_actions(scope).filter(soon), "actions",
+                            {**params, "status": "open", "due_within": DUE_SOON_DAYS}, n["due_soon"]),
+    }
+    n = numbers["instances"]
+    return {
+        "commitments": status,
+        "money": money,
+        "actions": action_figures,
+        "actions_by_owner": _actions_by_owner(scope, today, numbers["actions_by_owner"]),
+        "worst_parties": _worst_parties(scope, numbers["worst_parties"]),
+        "due_soon": _figure(lambda: due_soon(scope, now), "instances",
+                            {**params, "status": "open", "due_within": DUE_SOON_DAYS}, n["due_soon"]),
+        "at_risk": _figure(lambda: at_risk(scope), "instances", {**params, "status": "at_risk"}, n["at_risk"]),
+        "overdue": _figure(lambda: overdue_instances(scope), "instances", {**params, "status": "overdue"},
+                           n["overdue"]),
+    }
+
+
+def _actions_by_owner(scope: Scope, today: dt.date, rows: list[tuple[int | None, int, int]]) -> list[dict]:
+    """Open and overdue actions per owner (None: unassigned), most overdue first."""
+    owners = get_user_model().objects.in_bulk([pk for pk, _, _ in rows if pk is not None])
     result = []
-    for row in ranked:
-        party = parties[row["agreement__party"]]
+    for pk, open_count, overdue_count in rows:
+        owner = owners.get(pk)
+        if pk is not None and owner is None:
+            continue  # deleted since it was counted
+        who = Scope(owner, scope.party, scope.type) if owner else scope
+        name = owner.username if owner else "none"
+
+        def base(who=who, owner=owner):
+            return actions(who) if owner else actions(scope).filter(owner__isnull=True)
+
+        result.append({
+            "owner": owner,
+            "open": _figure(lambda base=base: base().filter(status__in=Action.OPEN_STATUSES), "actions",
+                            {**scope.params(), "owner": name, "status": "open"}, open_count),
+            "overdue": _figure(lambda base=base: base().filter(status__in=Action.OPEN_STATUSES, due_on__lt=today),
+                               "actions", {**scope.params(), "owner": name, "status": "overdue"}, overdue_count),
+        })
+    return sorted(result, key=lambda r: (-r["overdue"].count, -r["open"].count, r["owner"] is None,
+                                         getattr(r["owner"], "username", "")))
+
+
+def _worst_parties(scope: Scope, rows: list[tuple[int, int, int]]) -> list[dict]:
+    """The parties with the most broken, then at-risk commitments (only those with any)."""
+    parties = Party.objects.in_bulk([pk for pk, _, _ in rows])
+    result = []
+    for pk, broken, at_risk_count in rows:
+        party = parties.get(pk)
+        if party is None:
+            continue  # deleted since it was counted
         there = Scope(scope.owner, party, scope.type)
         result.append({
             "party": party,
             "broken": _figure(lambda there=there: commitments(there).filter(status=Commitment.Status.BROKEN),
-                              "commitments", {**there.params(), "status": "broken"}, row["broken"]),
+                              "commitments", {**there.params(), "status": "broken"}, broken),
             "at_risk": _figure(lambda there=there: commitments(there).filter(status=Commitment.Status.AT_RISK),
-                               "commitments", {**there.params(), "status": "at_risk"}, row["at_risk"]),
+                               "commitments", {**there.params(), "status": "at_risk"}, at_risk_count),
         })
     return result
 
 
+def _cache_key(scope: Scope) -> str:
+    return "pacta:dashboard:v1:" + ":".join(
+        str(v) for v in (getattr(scope.owner, "pk", ""), getattr(scope.party, "pk", ""), scope.type))
+
+
 def dashboard_figures(user=None, owner=None, party: Party | None = None, type: str = "",
-                      now: dt.datetime | None = None) -> dict[str, Any]:
+                      now: dt.datetime | None = None, *, reuse: float = 0) -> dict[str, Any]:
     """Every figure of the dashboard, filtered by owner, party and commitment type, as of `now`.
 
+    With `reuse` (seconds) and no `now`, the figures of the portfolio (all but `mine` and `mail`)
+    may be those counted for the same filters at most that long ago (`counted_at` says when), kept
+    in Django's cache: the dashboard is everybody's first page and adds up the whole portfolio.
+
     Returns a dict:
-    - `now`, `scope` (the filters as list parameters)
+    - `now`, `counted_at` (the wall-clock moment the portfolio's figures were counted),
+      `scope` (the filters as list parameters)
     - `commitments`: Figure per summary status, and `all`
     - `money`: money at stake, one line per kind, currency and payer:
       {kind, currency, payer, amount (exact Decimal), figure (the commitments)}
@@ -308,22 +376,23 @@ def dashboard_figures(user=None, owner=None, party: Party | None = None, type: s
     - `mine` (with `user`): Figures `open`, `overdue` (own actions) and `deputised`
       (open actions of away owners `user` stands in for)
     """
-    now = now or clock.now()
-    today = clock.local_today(at=now)
     scope = Scope(owner, party, type or "")
-    params = scope.params()
+    key = _cache_key(scope) if reuse and now is None else None
+    numbers = cache.get(key) if key else None
+    if numbers is None:
+        moment = now or clock.now()
+        numbers = _portfolio_numbers(scope, moment, clock.local_today(at=moment))
+        if key:
+            cache.set(key, numbers, reuse)
     figures: dict[str, Any] = {
-        "now": now,
-        "scope": {k: v for k, v in params.items() if v},
-        "commitments": _status_figures(scope),
-        "money": _money_figures(scope),
-        "actions": _action_figures(scope, today),
-        "actions_by_owner": _actions_by_owner(scope, today),
-        "worst_parties": _worst_parties(scope),
-        **_instance_figures(scope, now),
+        "now": numbers["now"],
+        "counted_at": numbers["counted_at"],
+        "scope": {k: v for k, v in scope.params().items() if v},
+        **_portfolio_figures(scope, numbers),
         "mail": _mail_figures(user),
     }
     if user is not None:
+        today = clock.local_today(at=now or clock.now())
         mine = Scope(user)
         counts = _counts(open_actions(mine), open=ALL, overdue=Q(due_on__lt=today))
         figures["mine"] = {
@@ -335,39 +404,6 @@ def dashboard_figures(user=None, owner=None, party: Party | None = None, type: s
                                  {"deputy": user.username, "status": "open"}),
         }
     return figures
-
-
-def _action_figures(scope: Scope, today: dt.date) -> dict[str, Figure]:
-    """Open, overdue, unassigned and soon due actions, counted in one query."""
-    params = scope.params()
-    anyone = Scope(None, scope.party, scope.type)
-    theirs = Q(owner=scope.owner) if scope.owner is not None else ALL
-    soon = Q(due_on__gte=today, due_on__lt=today + dt.timedelta(days=DUE_SOON_DAYS))
-    # Unassigned actions belong to nobody: with an owner filter, those on the commitments the owner answers for.
-    nobodys = Q(scope.commitment_q("commitment__"), owner__isnull=True)
-    counts = _counts(open_actions(anyone), open=theirs, overdue=theirs & Q(due_on__lt=today), due_soon=theirs & soon,
-                     unassigned=nobodys)
-    return {
-        "open": _figure(lambda: open_actions(scope), "actions", {**params, "status": "open"}, counts["open"]),
-        "overdue": _figure(lambda: overdue_actions(scope, today), "actions", {**params, "status": "overdue"},
-                           counts["overdue"]),
-        "unassigned": _figure(lambda: open_actions(anyone).filter(nobodys), "actions",
-                              {**params, "owner": "none", "status": "open", "answered_by": params["owner"]},
-                              counts["unassigned"]),
-        "due_soon": _figure(lambda: open_actions(scope).filter(soon), "actions",
-                            {**params, "status": "open", "due_within": DUE_SOON_DAYS}, counts["due_soon"]),
-    }
-
-
-def _instance_figures(scope: Scope, now: dt.datetime) -> dict[str, Figure]:
-    """The instances due soon, at risk and overdue (three counts: each an index's range, which is
-    cheaper than one pass over every open and overdue instance)."""
-    params = scope.params()
-    return {
-        "due_soon": _figure(due_soon(scope, now), "instances", {**params, "status": "open", "due_within": DUE_SOON_DAYS}),
-        "at_risk": _figure(at_risk(scope), "instances", {**params, "status": "at_risk"}),
-        "overdue": _figure(overdue_instances(scope), "instances", {**params, "status": "overdue"}),
-    }
 
 
 def _mail_figures(user) -> dict[str, Figure]:

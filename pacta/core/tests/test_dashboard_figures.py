@@ -5,6 +5,7 @@ from decimal import Decimal
 
 import pytest
 import time_machine
+from django.core.cache import cache
 
 from pacta.core.actions.register import CommitmentData, do_create_agreement, do_create_party
 from pacta.core.actions.watch import do_open_action, do_record_absence, do_resolve_action
@@ -110,6 +111,19 @@ def test_money_at_stake_reads_each_unpaid_item_as_stored(world, portfolio):
     lines = money_at_stake(Commitment.objects.filter(pk__in=[world.call_ahead.pk, world.volume.pk]))
     assert [(m["kind"], m["payer"], m["amount"], m["commitments"]) for m in lines] == [
         ("penalty", "us", Decimal("0.6"), {world.call_ahead.pk})]
+
+
+def test_figures_are_reused_only_when_asked_and_only_as_of_the_clock(world, portfolio):
+    cache.clear()
+    with time_machine.travel(NOW, tick=False):
+        counted = dashboard_figures(reuse=60)
+        store_verdict(portfolio["review"], "broken", {"review": {"status": "broken"}}, evaluated_at=NOW)
+        assert dashboard_figures(reuse=60)["commitments"]["broken"].count == counted["commitments"]["broken"].count == 2
+        assert dashboard_figures()["commitments"]["broken"].count == 3  # not reused
+        assert dashboard_figures(now=NOW, reuse=60)["commitments"]["broken"].count == 3  # a given moment: counted
+        # the list behind a reused number is today's list
+        assert dashboard_figures(reuse=60)["commitments"]["broken"].queryset.count() == 3
+    cache.clear()
 
 
 def test_the_action_figures_are_the_lists_of_open_overdue_and_unassigned_actions(world, portfolio):

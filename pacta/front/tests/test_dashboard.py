@@ -5,7 +5,10 @@ import datetime as dt
 
 import pytest
 import time_machine
+from django.core.cache import cache
 from django.urls import reverse
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.html import escape
 
 from pacta.core.actions.watch import do_record_absence
@@ -145,6 +148,28 @@ def test_a_count_changes_on_the_next_refresh(portfolio, as_user):
     before = open_count()
     open_action(portfolio.review, portfolio.nina, dt.date(2025, 3, 20))
     assert (before, open_count()) == (4, 5)
+
+
+def test_the_portfolio_figures_are_reused_for_a_while_and_say_when_they_were_counted(portfolio, as_user,
+                                                                                    settings):
+    settings.PACTA_DASHBOARD_CACHE = 60
+    cache.clear()
+    client = as_user("nina")
+    first = client.get(reverse("front:dashboard")).context["figures"]
+    open_action(portfolio.review, portfolio.nina, dt.date(2025, 3, 20))
+    with time_machine.travel(NOW + dt.timedelta(seconds=30), tick=False):
+        page = client.get(reverse("front:dashboard"))
+    again = page.context["figures"]
+    # The portfolio's figures are those counted 30 seconds ago, and the page says so; her own are counted now.
+    assert (first["actions"]["open"].count, again["actions"]["open"].count) == (4, 4)
+    assert again["counted_at"] == first["counted_at"] == NOW
+    assert f"Counted at {date_format(localtime(NOW), 'TIME_FORMAT')};" in page.text
+    assert (first["mine"]["open"].count, again["mine"]["open"].count) == (1, 2)
+    # Other filters are counted for themselves; without reuse everything is counted now.
+    assert client.get(reverse("front:dashboard"), {"party": "BLAUS"}).context["figures"]["actions"]["open"].count == 3
+    settings.PACTA_DASHBOARD_CACHE = 0
+    assert client.get(reverse("front:dashboard")).context["figures"]["actions"]["open"].count == 5
+    cache.clear()
 
 
 def test_the_as_of_moment_is_shown_when_the_clock_is_set(portfolio, as_user, settings):

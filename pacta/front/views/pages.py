@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.shortcuts import render
@@ -33,16 +35,18 @@ DUE_SOON_ROWS = 10
 @login_required
 def dashboard(request):
     """The portfolio at a glance, filtered by who answers for it, party and type;
-    every number links to the list behind it. Its htmx poll gets only the figures."""
+    every number links to the list behind it. Its htmx poll gets only the figures.
+    The portfolio's figures are reused for PACTA_DASHBOARD_CACHE seconds (the page says when
+    they were counted): everybody's first page would otherwise add up the whole portfolio each time."""
     filters = DashboardFilter(request.GET)
     scope = filters.scope()
-    figures = dashboard_figures(user=request.user, **scope)
+    figures = dashboard_figures(user=request.user, reuse=settings.PACTA_DASHBOARD_CACHE, **scope)
     return render_list(request, "front/dashboard.html", "front/partials/watch/dashboard_figures.html", {
         "filters": filters,
         "figures": figures,
         "due_soon": figures["due_soon"].queryset[:DUE_SOON_ROWS],
         "standing_in": _standing_in(request.user, figures),
-        **_register_counts(),
+        **_register_counts(settings.PACTA_DASHBOARD_CACHE),
     })
 
 
@@ -58,15 +62,22 @@ def _standing_in(user, figures) -> list[dict]:
     return rows
 
 
-def _register_counts() -> dict:
-    """What the register holds: parties, agreements by status, commitments not evaluated yet."""
-    agreements = dict(Agreement.objects.values_list("status").annotate(n=Count("id")))
+def _register_counts(reuse: int = 0) -> dict:
+    """What the register holds: parties, agreements by status, commitments not evaluated yet
+    (counted at most `reuse` seconds ago)."""
+    counts = cache.get_or_set("pacta:dashboard:register:v1", _count_register, reuse) if reuse else _count_register()
+    agreements = counts["agreements"]
+    return {"parties": counts["parties"], "not_evaluated": counts["not_evaluated"],
+            "agreement_counts": [(s, label, agreements.get(s, 0)) for s, label in Agreement.Status.choices]}
+
+
+def _count_register() -> dict:
     return {
         "parties": Party.objects.aggregate(
             customers=Count("id", filter=Q(is_customer=True)), suppliers=Count("id", filter=Q(is_supplier=True)),
             all=Count("id"),
         ),
-        "agreement_counts": [(s, label, agreements.get(s, 0)) for s, label in Agreement.Status.choices],
+        "agreements": dict(Agreement.objects.values_list("status").annotate(n=Count("id"))),
         "not_evaluated": Commitment.objects.filter(removed_in__isnull=True, evaluated_at=None).count(),
     }
 
