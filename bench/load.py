@@ -190,6 +190,7 @@ class Run:
     think: float
     warm_up: int
     workers: int
+    dashboard_cache: int  # PACTA_DASHBOARD_CACHE
     samples: list[Sample]
     seconds: float  # the measured phase, first request to last answer
     sign_ins: list[float]  # seconds
@@ -220,7 +221,9 @@ def report(run: Run) -> str:
         f"{run.customers * 10:,} commitments, about {run.customers:,},000 events; as of {generate.AS_OF} "
         "(`PACTA_CLOCK`)",
         f"- Web server: `pacta serve` (gunicorn, {run.workers} sync workers, its default for this machine) "
-        f"on 127.0.0.1, `DB_CONN_MAX_AGE={CONN_MAX_AGE}`; `pacta watch` and the ingest in their own processes",
+        f"on 127.0.0.1, `DB_CONN_MAX_AGE={CONN_MAX_AGE}`, `PACTA_DASHBOARD_CACHE={run.dashboard_cache}` (the "
+        "dashboard reuses the portfolio's figures for that many seconds); `pacta watch` and the ingest in their "
+        "own processes",
         f"- Users: {run.users} signed in at once, each requesting pages one after the other with "
         + (f"{run.think:g} s of think time on average between two" if run.think else "no pause between them")
         + f"; {overall.count:,} requests measured after {run.warm_up:,} warm-up requests, "
@@ -235,8 +238,8 @@ def report(run: Run) -> str:
         f"- Load: the machine's 1-minute load average was {run.load.get('before', math.nan):.1f} before the "
         f"servers started (other work on the machine), {run.load.get('mean', math.nan):.1f} on average "
         f"and {run.load.get('max', math.nan):.1f} at most during the run; of the "
-        f"{run.cpu.get('machine', 0):,.0f} CPU seconds the machine spent during the run, pacta's processes "
-        f"spent {_cpu(run.cpu)}",
+        f"{run.cpu.get('machine', 0):,.0f} CPU seconds the machine spent during the run ({_busy(run)}), the "
+        f"run's processes spent {_cpu(run.cpu)}; the rest is other work",
         "",
         "| page | requests | errors | p50 | p95 | p99 | max |",
         "|---|---:|---:|---:|---:|---:|---:|",
@@ -264,6 +267,11 @@ LABELS = {
 
 def _totals(totals: dict) -> str:
     return ", ".join(f"{name} {value:,}" for name, value in totals.items() if value) or "nothing to do"
+
+
+def _busy(run: Run) -> str:
+    cpus = len(os.sched_getaffinity(0))
+    return f"{run.cpu.get('machine', 0) / (run.seconds * cpus) * 100:.0f} % of its {cpus} CPUs" if run.seconds else "?"
 
 
 def _cpu(cpu: dict) -> str:
@@ -446,10 +454,13 @@ for i, name in enumerate(%(names)r):
 """
 
 TOKEN_SCRIPT = """
+import json
+from django.conf import settings
 from pacta.accounts.models import Role, User
 from pacta.core.actions.api import do_create_api_token
 user = User.objects.filter(username="erp").first() or User.objects.create_user("erp", role=Role.MANAGER)
-print(do_create_api_token(acting_user=user, name="load run", scopes=["events"])[1])
+token = do_create_api_token(acting_user=user, name="load run", scopes=["events"])[1]
+print(json.dumps({"token": token, "dashboard_cache": settings.PACTA_DASHBOARD_CACHE}))
 """
 
 
@@ -792,23 +803,64 @@ def parse_pass(summary: str) -> dict[str, int]:
 
 
 class LoadSampler:
-    """The machine's 1-minute load average every two seconds, in a thread."""
+    """Every two seconds, in a thread: the machine's 1-minute load average and the CPU time of the
+    PostgreSQL server processes of the run's database (they come and go; each is followed while it lives)."""
 
-    def __init__(self):
+    def __init__(self, database_url: str = ""):
         self.values: list[float] = []
+        self.database_url = database_url
+        self.backends: dict[int, list[float]] = {}  # pid -> [CPU seconds when first seen, when last seen]
+        self.before: set[int] = set()  # the backends that were there at the start
         self.stopping = threading.Event()
+        self._sample_backends(first=True)
         self.thread = threading.Thread(target=self._sample, daemon=True)
         self.thread.start()
 
     def _sample(self) -> None:
         while not self.stopping.wait(2.0):
             self.values.append(os.getloadavg()[0])
+            self._sample_backends()
+
+    def _sample_backends(self, first: bool = False) -> None:
+        if not self.database_url.startswith(("postgres://", "postgresql://")):
+            return
+        try:
+            import psycopg
+
+            name = urllib.parse.urlsplit(self.database_url).path.lstrip("/")
+            with psycopg.connect(self.database_url, connect_timeout=5) as conn:
+                pids = [row[0] for row in conn.execute(
+                    "SELECT pid FROM pg_stat_activity WHERE datname = %s AND pid <> pg_backend_pid()", (name,))]
+        except Exception:  # only for the report
+            return
+        for pid in pids:
+            seconds = process_cpu_seconds(pid)
+            if seconds is None:
+                continue
+            self.backends.setdefault(pid, [seconds, seconds])[1] = seconds
+            if first:
+                self.before.add(pid)
 
     def stop(self) -> dict:
         self.stopping.set()
         self.thread.join()
+        self._sample_backends()
         values = self.values or [os.getloadavg()[0]]
         return {"mean": sum(values) / len(values), "max": max(values)}
+
+    def postgres_cpu_seconds(self) -> float | None:
+        if not self.backends:
+            return None
+        return sum(last - (start if pid in self.before else 0.0) for pid, (start, last) in self.backends.items())
+
+
+def process_cpu_seconds(pid: int) -> float | None:
+    """User + system CPU seconds of one process (from /proc), None when it is gone."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run_users(port: int, plans: list[list[tuple[str, str]]], think: float, seed: int, clients: list[Client]
@@ -895,7 +947,8 @@ def measure(args, env: dict, backend: str, out: Path, procs: Processes) -> Run:
     names = usernames(args.users)
     logs = out / "logs"
     token_file = out / "token"
-    token_file.write_text(pacta(env, "shell", "-c", TOKEN_SCRIPT).strip().splitlines()[-1])
+    answer = json.loads(pacta(env, "shell", "-c", TOKEN_SCRIPT).strip().splitlines()[-1])
+    token_file.write_text(answer["token"])
     token_file.chmod(0o600)
     port = free_port()
     workers = args.workers or default_workers()
@@ -924,16 +977,21 @@ def measure(args, env: dict, backend: str, out: Path, procs: Processes) -> Run:
     print(f"measuring: {args.requests} requests, think time {args.think:g} s", flush=True)
     cpu_start = {name: group_cpu_seconds(p.pid) for name, p in procs.running.items()}
     machine_start = machine_cpu_seconds()
-    sampler = LoadSampler()
+    client_start = sum(os.times()[:2])
+    sampler = LoadSampler(env["DATABASE_URL"])
     start = time.time()
     samples, seconds = run_users(port, plan(args.users, args.requests, args.customers, args.seed), args.think,
                                  args.seed, clients)
     end = time.time()
     load = {"before": load_before, **sampler.stop()}
+    names = {"server": "web server", "watcher": "watcher", "ingest": "ingest"}
     cpu = {"machine": machine_cpu_seconds() - machine_start,
-           "ours": {name: group_cpu_seconds(p.pid) - cpu_start.get(name, 0.0) for name, p in procs.running.items()}}
-    cpu["ours"] = {{"server": "web server", "watcher": "watcher", "ingest": "ingest"}[k]: v
-                   for k, v in cpu["ours"].items()}
+           "ours": {names[name]: group_cpu_seconds(p.pid) - cpu_start.get(name, 0.0)
+                    for name, p in procs.running.items()}}
+    database = sampler.postgres_cpu_seconds()
+    if database is not None:
+        cpu["ours"]["PostgreSQL"] = database
+    cpu["ours"]["the simulated users"] = sum(os.times()[:2]) - client_start
     procs.stop("ingest")
     procs.stop("watcher")
     watcher.thread.join(timeout=10)
@@ -941,7 +999,7 @@ def measure(args, env: dict, backend: str, out: Path, procs: Processes) -> Run:
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
     return Run(
         database=backend, customers=args.customers, users=args.users, think=args.think, warm_up=args.warm_up,
-        workers=workers, samples=samples, seconds=seconds, sign_ins=sign_ins,
+        workers=workers, dashboard_cache=answer["dashboard_cache"], samples=samples, seconds=seconds, sign_ins=sign_ins,
         ingest=ingest_summary(ingest_log, start, end), watcher=watcher.summary(start, end), load=load, cpu=cpu,
         date=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), commit=commit.stdout.strip() or "?",
         machine=machine_line(backend),
