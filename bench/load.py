@@ -522,7 +522,7 @@ def prepare(args, portfolio: generate.Portfolio, out: Path) -> tuple[dict, str]:
     if not loaded(env, portfolio, names):  # a commitment no event touches: evaluate everything once
         pacta(env, "check", "--as-of", generate.AS_OF, log=log)
     analyze(url)
-    watch_once(env, 1 if args.sqlite else 2, log)
+    watch_once(env, 1 if args.sqlite else len(os.sched_getaffinity(0)), log)
     analyze(url)
     return env, backend
 
