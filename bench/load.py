@@ -280,14 +280,18 @@ def _cpu(cpu: dict) -> str:
 
 
 INTRO = (
-    "`make load` (`python -m bench.load`) measures the web pages under load on 127.0.0.1: the benchmark "
-    "portfolio in a private PostgreSQL database, `pacta serve` with its default number of gunicorn workers, "
-    "`pacta watch` running, and an ERP posting events to `POST /api/v1/events` at a steady modest rate "
-    "meanwhile. Twenty simulated users sign in and request a fixed number of pages between them (the "
-    "dashboard, agreement pages of random customers, commitment pages, party pages, the action list), "
-    "with a think time between two pages; an error is any answer but 200. The run is bounded and stops "
-    "every process by itself. It takes a few minutes (loading the portfolio into PostgreSQL the most; "
-    "`make load LOAD_ARGS=--reuse` keeps the database of the last run). It is not part of `make test`."
+    "`make load` (`python -m bench.load`) measures the web pages under load on 127.0.0.1: the benchmark\n"
+    "portfolio in a private PostgreSQL database (`pacta_load`), `pacta serve` with its default number of\n"
+    "gunicorn workers, `pacta watch` running, and an ERP posting events to `POST /api/v1/events` at a steady\n"
+    "modest rate meanwhile. Twenty simulated users sign in and request a fixed number of pages between them\n"
+    "(the dashboard, agreement pages of random customers, commitment pages, party pages, the action list),\n"
+    "with a think time between two pages; an error is any answer but 200. The run is bounded and stops every\n"
+    "process by itself. It is not part of `make test`.\n"
+    "\n"
+    "A fresh run loads the database first, and that takes much longer than the measurement (two minutes):\n"
+    "importing the agreements and the million events, which evaluates every commitment, then the watcher's\n"
+    "first pass, which turns the 72,000 deviations of that first evaluation into actions or history.\n"
+    "`make load LOAD_ARGS=--reuse` keeps the database of the last run."
 )
 
 
