@@ -550,10 +550,17 @@ def watch_once(env: dict, watchers: int, log: Path) -> None:
     `watchers` watchers side by side (each claims its own deviations; PostgreSQL only)."""
     started = time.perf_counter()
     argv = [str(BIN / "pacta"), "watch", "--once"]
+    procs = []
     with log.open("a") as sink:
-        procs = [subprocess.Popen(argv, env=env, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT)
-                 for _ in range(watchers)]
-        codes = [p.wait() for p in procs]
+        try:
+            procs = [subprocess.Popen(argv, env=env, cwd=ROOT, stdout=sink, stderr=subprocess.STDOUT)
+                     for _ in range(watchers)]
+            codes = [p.wait() for p in procs]
+        finally:  # interrupted: the watchers stop too (they finish their current step)
+            for p in procs:
+                if p.poll() is None:
+                    p.terminate()
+                    p.wait()
     if any(codes):
         raise SystemExit(f"pacta watch --once failed (exit {codes}); see {log}")
     print(f"  pacta watch --once ({watchers} side by side): {time.perf_counter() - started:.1f} s", flush=True)
