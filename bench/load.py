@@ -7,9 +7,12 @@ A bounded run on 127.0.0.1 only, that stops by itself and cleans up after itself
 2. a private database: PostgreSQL by default (the database of `--postgres`, dropped and created
    again; its name must begin with `pacta_load`), or a SQLite file with `--sqlite`. `pacta migrate`,
    the users, `pacta import agreements`, `pacta import events` (which evaluates every commitment),
-   then one watcher pass (`pacta watch --once`) that turns the evaluation's deviations into actions.
-   `--reuse` keeps a database that holds the portfolio already;
-3. `pacta serve` (gunicorn, its default number of workers) on a free port, `pacta watch` in its own
+   then one watcher pass (`pacta watch --once`, one watcher per CPU on PostgreSQL) that turns the
+   evaluation's deviations into actions. `--reuse` keeps a database that holds the portfolio
+   already (migrated to the code's schema). On PostgreSQL, `VACUUM ANALYZE` before the run, as
+   autovacuum keeps the planner's statistics in production;
+3. `pacta serve` (gunicorn, its default number of workers; `DB_CONN_MAX_AGE=60`, as
+   docs/operations.md deploys) on a free port, `pacta watch` in its own
    process, and an ingest process posting events to `POST /api/v1/events` at a steady modest rate
    (December orders to cash of random customers, alternately evaluated in the request and left
    to the watcher);
@@ -186,6 +189,7 @@ class Run:
 
     database: str  # PostgreSQL | SQLite
     customers: int
+    events: int  # the portfolio's
     users: int
     think: float
     warm_up: int
@@ -218,7 +222,7 @@ def report(run: Run) -> str:
         "",
         f"- Machine: {run.machine}",
         f"- Database: {run.database}, the benchmark portfolio: {run.customers:,} customer agreements, "
-        f"{run.customers * 10:,} commitments, about {run.customers:,},000 events; as of {generate.AS_OF} "
+        f"{run.customers * 10:,} commitments, {run.events:,} events; as of {generate.AS_OF} "
         "(`PACTA_CLOCK`)",
         f"- Web server: `pacta serve` (gunicorn, {run.workers} sync workers, its default for this machine) "
         f"on 127.0.0.1, `DB_CONN_MAX_AGE={CONN_MAX_AGE}`, `PACTA_DASHBOARD_CACHE={run.dashboard_cache}` (the "
@@ -954,7 +958,7 @@ def _postgres_version() -> str:
         return "?"
 
 
-def measure(args, env: dict, backend: str, out: Path, procs: Processes) -> Run:
+def measure(args, env: dict, backend: str, out: Path, procs: Processes, portfolio: generate.Portfolio) -> Run:
     names = usernames(args.users)
     logs = out / "logs"
     token_file = out / "token"
@@ -1009,7 +1013,7 @@ def measure(args, env: dict, backend: str, out: Path, procs: Processes) -> Run:
     procs.stop("server")
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
     return Run(
-        database=backend, customers=args.customers, users=args.users, think=args.think, warm_up=args.warm_up,
+        database=backend, customers=args.customers, events=portfolio.events_count, users=args.users, think=args.think, warm_up=args.warm_up,
         workers=workers, dashboard_cache=answer["dashboard_cache"], samples=samples, seconds=seconds, sign_ins=sign_ins,
         ingest=ingest_summary(ingest_log, start, end), watcher=watcher.summary(start, end), load=load, cpu=cpu,
         date=dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), commit=commit.stdout.strip() or "?",
@@ -1061,7 +1065,7 @@ def main(argv: list[str] | None = None) -> int:
     procs = Processes()
     previous = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     try:
-        run = measure(args, env, backend, args.out, procs)
+        run = measure(args, env, backend, args.out, procs, portfolio)
     finally:
         procs.stop_all()
         signal.signal(signal.SIGTERM, previous)

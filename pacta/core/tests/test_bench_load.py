@@ -112,7 +112,7 @@ def test_the_watchers_pass_lines_are_read_as_counts():
 
 
 def _run(samples, **changes) -> load.Run:
-    fields = dict(database="PostgreSQL", customers=1000, users=20, think=1.0, warm_up=100, workers=5, dashboard_cache=15,
+    fields = dict(database="PostgreSQL", customers=1000, events=998441, users=20, think=1.0, warm_up=100, workers=5, dashboard_cache=15,
                   samples=samples, seconds=10.0, sign_ins=[0.5, 0.7],
                   ingest={"events": 100, "batches": 5, "errors": 0, "rate": 10.0, "by_mode": "evaluated in turn",
                           "batch_p50": 120.0, "batch_max": 300.0},
