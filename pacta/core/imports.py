@@ -278,6 +278,14 @@ def _check_mapping(filename: str, columns: dict[str, str], options: EventOptions
     return issues
 
 
+def _with_offset(datetime_format: str) -> bool:
+    """Does polars read timestamps of this format with an offset (`%z`, but also `%:z`, `%#z`, …)?"""
+    try:
+        return pl.Series([""], dtype=pl.Utf8).str.to_datetime(datetime_format, strict=False).dtype.time_zone is not None
+    except pl.exceptions.PolarsError:
+        return "%z" in datetime_format  # a format polars refuses: option_problems says so
+
+
 def option_problems(options: EventOptions) -> dict[str, str]:
     """Options of a mapping that cannot read any file, by option: an unknown time zone, a
     delimiter of more than one byte, a date or time format polars refuses (`%H` without `%M`)."""
@@ -290,7 +298,7 @@ def option_problems(options: EventOptions) -> dict[str, str]:
     probe = pl.DataFrame({"v": ["2025-03-01 09:30"]}).lazy()
     formats = [("date_format", options.date_format, lambda v, f: v.str.to_date(f, strict=False))]
     if options.datetime_format:
-        zone = "UTC" if "%z" in options.datetime_format else None
+        zone = "UTC" if _with_offset(options.datetime_format) else None
         formats.append(("datetime_format", options.datetime_format,
                         lambda v, f: v.str.to_datetime(f, strict=False, time_zone=zone)))
     for name, text, parse in formats:
@@ -641,7 +649,7 @@ def _moment_exprs(name: str, options: EventOptions) -> list[pl.Expr]:
         iso.str.to_datetime("%Y-%m-%dT%H:%M", strict=False),
     )
     if options.datetime_format:
-        if "%z" in options.datetime_format:
+        if _with_offset(options.datetime_format):
             aware = pl.coalesce(aware, text.str.to_datetime(options.datetime_format, strict=False, time_zone="UTC"))
         else:
             naive = pl.coalesce(naive, text.str.to_datetime(options.datetime_format, strict=False))
@@ -827,7 +835,10 @@ def _relocate(issues: list[ImportIssue], data, filename: str, options: EventOpti
     counts records, the user counts lines. Only paid for when something is wrong."""
     if not isinstance(data, bytes) or b'"' not in data or not any(i.line > 1 for i in issues):
         return issues
-    text = data.decode(options.encoding, errors="replace")
+    try:
+        text = data.decode(options.encoding, errors="replace")
+    except (LookupError, ValueError):  # a codec without "replace" (idna, punycode): the lines stay as counted
+        return issues
     separator = options.delimiter or _guess_delimiter(data.split(b"\n", 1)[0])
     reader = csv.reader(io.StringIO(text.lstrip("\ufeff"), newline=""), delimiter=separator)
     starts, previous = {}, 0

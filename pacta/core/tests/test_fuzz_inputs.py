@@ -131,6 +131,10 @@ mapped_files = st.one_of(event_files, shop_csv().map(lambda data: ("shop.csv", d
 @example(named=("shop.csv", SHOP), mapping={"mapping": SHOP_COLUMNS, "options": {"date_format": "%H"}})  # ComputeError
 @example(named=("shop.csv", SHOP), mapping={"mapping": SHOP_COLUMNS, "options": {"delimiter": ";;"}})  # ValueError
 @example(named=("shop.csv", b"abc-99999999"), mapping={"mapping": {}, "options": {"encoding": "punycode"}})  # UnicodeError
+@example(named=("shop.csv", SHOP.replace(b"2025\n", b"2025 09:30+01:00\n")),  # a SchemaError: %:z is an offset too
+         mapping={"mapping": SHOP_COLUMNS, "options": {"datetime_format": "%d.%m.%Y %H:%M%:z"}})
+@example(named=("shop.csv", SHOP.replace(b"01.03.2025", b'"x"')),  # UnicodeError: idna has no errors="replace"
+         mapping={"mapping": SHOP_COLUMNS, "options": {"encoding": "idna"}})
 def test_an_event_file_read_through_any_mapping_is_read_or_refused_with_every_problem_located(named, mapping):
     filename, data = named
     try:
