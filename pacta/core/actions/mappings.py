@@ -37,7 +37,18 @@ def _errors(name: str, mapping: dict[str, str], options: dict[str, Any], instanc
                 _("%(column)s is not a column of an event file.") % {"column": key})
     for key, message in option_problems(EventOptions.from_dict(options)).items():
         errors.setdefault(key, []).append(message)
+    for key, value in [("name", name), *mapping.items(), *options.items()]:
+        if _has_nul(key) or _has_nul(value):  # no database keeps it in text (PostgreSQL's jsonb neither)
+            errors.setdefault(key, []).append(_("Text cannot contain the NUL character (\\u0000)."))
     return errors
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    return False
 
 
 def _clean_options(options: dict[str, Any]) -> dict[str, Any]:

@@ -450,3 +450,11 @@ def test_a_workbook_without_sheets_is_empty():
     with pytest.raises(ImportErrors) as exc:
         read_events(data, filename="events.xlsx")
     assert str(exc.value) == "events.xlsx:1: The file is empty."
+
+
+def test_a_mapping_with_a_nul_character_is_refused(world):  # noqa: F811
+    # PostgreSQL refused to store it (a DataError) after the checks had passed.
+    with pytest.raises(RegisterError) as exc:
+        do_save_column_mapping(acting_user=world.olav, name="shop", mapping={"id": "Beleg"},
+                               options={"defaults": {"currency": "EUR\x00"}})
+    assert exc.value.errors == {"defaults": ["Text cannot contain the NUL character (\\u0000)."]}
