@@ -1027,7 +1027,8 @@ class AgreementDoc:
 MAX_DEPTH = 64
 # Nodes the aliases of a file may repeat beyond its own ("billion laughs" expands to far more).
 ALIAS_LIMIT = 100_000
-_COMPOSE_SAFE_DEPTH = 1000  # well within libyaml's stack at about 270 bytes a level
+# Well within libyaml's stack at about 270 bytes a level; PyYAML's own composer recurses in Python.
+_COMPOSE_SAFE_DEPTH = 1000 if _C_LOADER else 100
 
 
 def _depth_bound(text: str) -> int:
