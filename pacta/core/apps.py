@@ -6,3 +6,6 @@ class CoreConfig(AppConfig):
     name = "pacta.core"
     label = "core"
     verbose_name = _("Agreements")
+
+    def ready(self):
+        from pacta.core import signals  # noqa: F401  (connects the receivers)

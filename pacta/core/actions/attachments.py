@@ -105,9 +105,7 @@ def do_remove_attachment(attachment: Attachment, *, acting_user) -> None:
     audit(acting_user, "remove_attachment", attachment, agreement=agreement, party=agreement.party,
           changes={"name": attachment.name, "version": attachment.version.number if attachment.version else None,
                    "size": attachment.size, "sha256": attachment.sha256})
-    stored, storage = attachment.file.name, attachment.file.storage
-    attachment.delete()
-    transaction.on_commit(lambda: storage.delete(stored))
+    attachment.delete()  # the file follows once this is committed (pacta.core.signals)
 
 
 __all__ = ["check_attachment_file", "do_add_attachment", "do_remove_attachment", "max_attachment_bytes"]

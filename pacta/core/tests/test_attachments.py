@@ -133,3 +133,31 @@ def test_removing_forgets_the_record_and_then_the_file(world, media, django_capt
     assert not path.exists()
     entry = AuditEntry.objects.get(action="remove_attachment")
     assert (entry.user, entry.agreement, entry.changes["name"]) == (world.mona, world.agreement, "scan.png")
+
+
+def test_an_agreement_deleted_in_the_admin_takes_its_attachment_files_along(
+        world, media, django_capture_on_commit_callbacks):  # noqa: F811
+    attachment = do_add_attachment(world.agreement, upload(samples.pdf(), "signed.pdf"), acting_user=world.olav)
+    path = media / attachment.file.name
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        world.agreement.delete()  # what the admin's delete does: the attachments go by cascade
+    assert not Attachment.objects.exists()
+    assert path.exists()  # not before the deletion is committed
+    for callback in callbacks:
+        callback()
+    assert not path.exists()
+
+
+def test_a_deletion_rolled_back_keeps_the_file(world, media, django_capture_on_commit_callbacks):  # noqa: F811
+    from django.db import transaction
+
+    attachment = do_add_attachment(world.agreement, upload(samples.png(), "scan.png"), acting_user=world.olav)
+    path, pk = media / attachment.file.name, attachment.pk
+    with django_capture_on_commit_callbacks(execute=True):
+        try:
+            with transaction.atomic():
+                attachment.delete()
+                raise RuntimeError("changed my mind")
+        except RuntimeError:
+            pass
+    assert Attachment.objects.filter(pk=pk).exists() and path.exists()
