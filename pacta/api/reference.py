@@ -48,7 +48,9 @@ changes) and a secret that pacta makes and shows once. The watcher (`pacta watch
 
 Check the signature over the raw body before you parse it. Any 2xx answer delivers the message;
 anything else (or no answer in 5 seconds) is tried again after 1, 2, 4 … minutes, at most 6 hours
-apart, up to 10 times. Every attempt is in the webhook's delivery log.
+apart, up to 10 times. Every attempt is in the webhook's delivery log. A message can arrive more
+than once (your answer was lost, or pacta lost its database right after you answered): skip an
+`X-Pacta-Delivery` number you have handled already.
 """
 
 
