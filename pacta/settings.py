@@ -168,6 +168,7 @@ PACTA_COST_SHARE_LIMIT = env("PACTA_COST_SHARE_LIMIT", "10")
 
 # The REST API: requests per token and minute unless the token sets its own limit.
 PACTA_API_RATE_LIMIT = int(env("PACTA_API_RATE_LIMIT", "600") or 600)
+PACTA_API_LOG_DAYS = int(env("PACTA_API_LOG_DAYS", "90") or 0)
 # Seconds the dashboard reuses the figures of the whole portfolio it counted (0: counts on every request).
 PACTA_DASHBOARD_CACHE = int(env("PACTA_DASHBOARD_CACHE", "15") or 0)
 

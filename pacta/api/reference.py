@@ -56,10 +56,11 @@ than once (your answer was lost, or pacta lost its database right after you answ
 
 def _settings() -> str:
     from pacta.api import auth
-    from pacta.core import webhooks
+    from pacta.core import watch, webhooks
 
     rows = [
         ("PACTA_API_RATE_LIMIT", auth.DEFAULT_RATE_LIMIT, "requests per minute of a token without a limit of its own"),
+        ("PACTA_API_LOG_DAYS", watch.API_LOG_DAYS, "days the watcher keeps each token's use log (0: for ever)"),
         ("PACTA_WEBHOOK_TIMEOUT", webhooks.TIMEOUT_SECONDS, "seconds to wait for a receiver's answer"),
         ("PACTA_WEBHOOK_MAX_ATTEMPTS", webhooks.MAX_ATTEMPTS, "tries before a delivery has failed"),
         ("PACTA_WEBHOOK_RETRY_FIRST_SECONDS", int(webhooks.RETRY_FIRST.total_seconds()),

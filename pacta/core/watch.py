@@ -44,7 +44,7 @@ from pacta.core import outbox, webhooks
 from pacta.core.actions.register import RegisterError
 from pacta.core.actions.watch import do_open_action
 from pacta.core.commitments.base import InstanceResult, Result, money_to_json
-from pacta.core.models import Action, Agreement, Commitment, Deviation, Instance, WatchStatus
+from pacta.core.models import Action, Agreement, ApiToken, ApiTokenUse, Commitment, Deviation, Instance, WatchStatus
 from pacta.core.routing import recipient_for
 from pacta.lib import clock
 
@@ -471,6 +471,7 @@ class PassReport:
     retried: int = 0
     failed: int = 0
     drafts: int = 0
+    pruned: int = 0
 
     def __bool__(self) -> bool:
         return any(vars(self).values())
@@ -492,6 +493,21 @@ def prepare_update_drafts(now: dt.datetime) -> int:
     if not cache.add(f"pacta:update-drafts:{clock.local_today(at=now).isoformat()}", True, timeout=2 * 86400):
         return 0
     return len(do_prepare_due_updates(now=now))
+
+
+API_LOG_DAYS = 90
+
+
+def prune_api_log(now: dt.datetime) -> int:
+    """Forget API token uses older than `PACTA_API_LOG_DAYS` days (0 keeps them all); the rate limit
+    counts only the last minute and the token pages show the recent uses. Token by token, so that
+    each deletion walks the (token, at) index instead of the whole log."""
+    days = int(getattr(settings, "PACTA_API_LOG_DAYS", API_LOG_DAYS))
+    if days <= 0:
+        return 0
+    cutoff = now - dt.timedelta(days=days)
+    return sum(ApiTokenUse.objects.filter(token_id=pk, at__lt=cutoff).delete()[0]
+               for pk in ApiToken.objects.values_list("pk", flat=True))
 
 
 def run_pass(*, now: dt.datetime | None = None, should_stop: Callable[[], bool] = bool,
@@ -516,4 +532,5 @@ def run_pass(*, now: dt.datetime | None = None, should_stop: Callable[[], bool] 
     sending = outbox.send_queued_mail(should_stop=should_stop)
     report.sent, report.retried, report.failed = sending.sent, sending.retried, sending.failed
     webhooks.deliver_due_webhooks(timezone.now(), should_stop=should_stop)  # wall clock, like mail
+    report.pruned = prune_api_log(timezone.now())  # the log is written on the wall clock too
     return report
