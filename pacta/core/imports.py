@@ -278,10 +278,18 @@ def _check_mapping(filename: str, columns: dict[str, str], options: EventOptions
     return issues
 
 
+def chrono_format(text: str) -> str:
+    """A strftime format as polars (chrono) reads it: Python's `.%f` (a dot and 1 to 6 digits of
+    the second) is chrono's `%.f`; chrono reads `.%f` as nanoseconds, so `09:30:00.5` would come
+    out as 09:30:00.000000005 and polars warns on stderr."""
+    return text.replace(".%f", "%.f") if text else text
+
+
 def _with_offset(datetime_format: str) -> bool:
     """Does polars read timestamps of this format with an offset (`%z`, but also `%:z`, `%#z`, …)?"""
     try:
-        return pl.Series([""], dtype=pl.Utf8).str.to_datetime(datetime_format, strict=False).dtype.time_zone is not None
+        return pl.Series([""], dtype=pl.Utf8).str.to_datetime(
+            chrono_format(datetime_format), strict=False).dtype.time_zone is not None
     except pl.exceptions.PolarsError:
         return "%z" in datetime_format  # a format polars refuses: option_problems says so
 
@@ -303,7 +311,7 @@ def option_problems(options: EventOptions) -> dict[str, str]:
                         lambda v, f: v.str.to_datetime(f, strict=False, time_zone=zone)))
     for name, text, parse in formats:
         try:
-            probe.select(parse(pl.col("v"), text)).collect()
+            probe.select(parse(pl.col("v"), chrono_format(text))).collect()
         except pl.exceptions.PolarsError as exc:
             problems[name] = _("Not a format pacta can read (%(error)s): %(value)s.") % {
                 "error": _shorten(str(exc).splitlines()[0], 120), "value": _shorten(text)}
@@ -649,10 +657,11 @@ def _moment_exprs(name: str, options: EventOptions) -> list[pl.Expr]:
         iso.str.to_datetime("%Y-%m-%dT%H:%M", strict=False),
     )
     if options.datetime_format:
+        extra = chrono_format(options.datetime_format)
         if _with_offset(options.datetime_format):
-            aware = pl.coalesce(aware, text.str.to_datetime(options.datetime_format, strict=False, time_zone="UTC"))
+            aware = pl.coalesce(aware, text.str.to_datetime(extra, strict=False, time_zone="UTC"))
         else:
-            naive = pl.coalesce(naive, text.str.to_datetime(options.datetime_format, strict=False))
+            naive = pl.coalesce(naive, text.str.to_datetime(extra, strict=False))
     if options.timezone:
         local = naive.dt.replace_time_zone(options.timezone, ambiguous="earliest", non_existent="null")
         aware = pl.coalesce(aware, local.dt.convert_time_zone("UTC"))

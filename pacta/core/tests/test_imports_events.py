@@ -3,6 +3,7 @@
 import datetime as dt
 import io
 import time
+import warnings
 from decimal import Decimal
 
 import openpyxl
@@ -273,3 +274,14 @@ def test_it_refuses_a_file_that_is_not_a_workbook():
     with pytest.raises(ImportErrors) as exc:
         read_events(b"not a zip", filename="events.xlsx")
     assert str(exc.value).startswith("events.xlsx:1: The file is not a readable XLSX workbook")
+
+
+@pytest.mark.parametrize(("cell", "micro"), [("09:30:00.5", 500000), ("09:30:00.123456", 123456), ("09:30:00", 0)])
+def test_a_datetime_format_with_pythons_fraction_of_a_second_reads_it_as_python_does(cell, micro):
+
+    mapping = {"mapping": {"id": "Nr", "kind": "Art", "party": "Kunde", "at": "Zeit"},
+               "options": {"datetime_format": "%d.%m.%Y %H:%M:%S.%f", "timezone": "Europe/Berlin"}}
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # polars warns when it is handed `.%f`
+        frame = read(f"Nr;Art;Kunde;Zeit\nN1;notice;ALFKI;01.03.2025 {cell}\n".replace(";", ","), mapping=mapping)
+    assert frame["at"].to_list() == [dt.datetime(2025, 3, 1, 8, 30, 0, micro, tzinfo=UTC)]  # no fraction: 0
